@@ -1,0 +1,292 @@
+//! The one configuration object: a builder with documented defaults, checked when it builds.
+
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::websocket::WebSocket;
+
+/// Default for [`Builder::connect_timeout`]: 30 seconds.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default for [`Builder::handshake_timeout`]: 30 seconds.
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default for [`Builder::close_timeout`]: 5 seconds.
+pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default for [`Builder::max_frame_size`]: 16 MiB.
+pub const DEFAULT_MAX_FRAME_SIZE: usize = 16 << 20;
+/// Default for [`Builder::max_message_size`]: 64 MiB.
+pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 64 << 20;
+/// Default for [`Builder::max_response_size`]: 16 KiB.
+pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 16 << 10;
+/// Default for [`Builder::event_queue_capacity`]: 1024 events.
+pub const DEFAULT_EVENT_QUEUE_CAPACITY: usize = 1024;
+/// Default for [`Builder::reader_stack_size`]: 128 KiB.
+pub const DEFAULT_READER_STACK_SIZE: usize = 128 << 10;
+
+/// The settings of one socket, validated.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) protocols: Vec<String>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) handshake_timeout: Duration,
+    pub(crate) close_timeout: Duration,
+    pub(crate) max_frame_size: usize,
+    pub(crate) max_message_size: usize,
+    pub(crate) max_response_size: usize,
+    pub(crate) event_queue_capacity: usize,
+    pub(crate) reader_stack_size: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            protocols: Vec::new(),
+            headers: Vec::new(),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+            close_timeout: DEFAULT_CLOSE_TIMEOUT,
+            max_frame_size: DEFAULT_MAX_FRAME_SIZE,
+            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
+            event_queue_capacity: DEFAULT_EVENT_QUEUE_CAPACITY,
+            reader_stack_size: DEFAULT_READER_STACK_SIZE,
+        }
+    }
+}
+
+/// Request headers that the handshake sets itself and a caller may not override.
+const RESERVED_HEADERS: &[&str] = &[
+    "host",
+    "upgrade",
+    "connection",
+    "sec-websocket-key",
+    "sec-websocket-version",
+    "sec-websocket-protocol",
+    "sec-websocket-extensions",
+    "content-length",
+    "transfer-encoding",
+];
+
+/// Configures a [`WebSocket`] before it connects. Start from [`WebSocket::builder`].
+///
+/// Every setting has a documented default; a setting out of range makes [`Builder::build`] and
+/// [`Builder::connect`] return [`Error::InvalidConfig`], never panic.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// let ws = wsync::WebSocket::builder("ws://127.0.0.1:9001/chat")
+///     .protocols(["chat.v2", "chat.v1"])
+///     .header("Origin", "https://example.com")
+///     .connect_timeout(Duration::from_secs(5))
+///     .connect()?;
+/// # Ok::<(), wsync::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until `build` or `connect`"]
+pub struct Builder {
+    url: String,
+    config: Config,
+}
+
+impl Builder {
+    pub(crate) fn new(url: &str) -> Builder {
+        Builder {
+            url: url.to_owned(),
+            config: Config::default(),
+        }
+    }
+
+    /// The subprotocols to offer, most preferred first (`Sec-WebSocket-Protocol`). Default: none.
+    /// Each must be an HTTP token and appear once, or building fails with [`Error::Syntax`].
+    pub fn protocols<I, S>(mut self, protocols: I) -> Builder
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.config.protocols = protocols.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Adds a request header to the opening handshake, such as `Origin`, `Authorization` or
+    /// `Cookie`. Default: none. Headers that the handshake itself sets (`Host`, `Upgrade`,
+    /// `Connection`, `Sec-WebSocket-*`) are refused with [`Error::InvalidConfig`].
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Builder {
+        self.config.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// How long to wait for the TCP connection, per resolved address.
+    /// Default: [`DEFAULT_CONNECT_TIMEOUT`].
+    pub fn connect_timeout(mut self, timeout: Duration) -> Builder {
+        self.config.connect_timeout = timeout;
+        self
+    }
+
+    /// How long the TLS and WebSocket opening handshakes may take together.
+    /// Default: [`DEFAULT_HANDSHAKE_TIMEOUT`].
+    pub fn handshake_timeout(mut self, timeout: Duration) -> Builder {
+        self.config.handshake_timeout = timeout;
+        self
+    }
+
+    /// How long to wait, after sending a close frame, for the server's close frame and then for
+    /// the server to close the TCP connection. Past it the socket is shut down; without the
+    /// server's close frame the close is unclean (1006). Default: [`DEFAULT_CLOSE_TIMEOUT`].
+    pub fn close_timeout(mut self, timeout: Duration) -> Builder {
+        self.config.close_timeout = timeout;
+        self
+    }
+
+    /// The largest frame payload accepted from the server; a larger one fails the connection
+    /// with 1009 before any of it is buffered. Default: [`DEFAULT_MAX_FRAME_SIZE`].
+    pub fn max_frame_size(mut self, bytes: usize) -> Builder {
+        self.config.max_frame_size = bytes;
+        self
+    }
+
+    /// The largest message accepted from the server, all fragments together; a larger one fails
+    /// the connection with 1009. Default: [`DEFAULT_MAX_MESSAGE_SIZE`].
+    pub fn max_message_size(mut self, bytes: usize) -> Builder {
+        self.config.max_message_size = bytes;
+        self
+    }
+
+    /// The largest handshake response (status line and headers) accepted from the server.
+    /// Default: [`DEFAULT_MAX_RESPONSE_SIZE`].
+    pub fn max_response_size(mut self, bytes: usize) -> Builder {
+        self.config.max_response_size = bytes;
+        self
+    }
+
+    /// How many events may wait in the channel before the reader thread stops reading from the
+    /// socket until you receive some (backpressure). Default: [`DEFAULT_EVENT_QUEUE_CAPACITY`].
+    pub fn event_queue_capacity(mut self, events: usize) -> Builder {
+        self.config.event_queue_capacity = events;
+        self
+    }
+
+    /// The stack size of the reader thread; at least 32 KiB.
+    /// Default: [`DEFAULT_READER_STACK_SIZE`].
+    pub fn reader_stack_size(mut self, bytes: usize) -> Builder {
+        self.config.reader_stack_size = bytes;
+        self
+    }
+
+    /// Validates the URL and the settings and starts connecting in the background, like the
+    /// browser's constructor: the socket is returned in CONNECTING, and an [`Event::Open`]
+    /// (or an [`Event::Error`] then [`Event::Close`]) follows.
+    ///
+    /// [`Event::Open`]: crate::Event::Open
+    /// [`Event::Error`]: crate::Event::Error
+    /// [`Event::Close`]: crate::Event::Close
+    pub fn build(self) -> Result<WebSocket> {
+        self.config.validate()?;
+        WebSocket::start(&self.url, self.config)
+    }
+
+    /// Like [`Builder::build`], then waits until the socket is OPEN, or returns the failure.
+    pub fn connect(self) -> Result<WebSocket> {
+        self.build()?.wait_open()
+    }
+}
+
+impl Config {
+    /// Checks every setting; the first one out of range is the error.
+    pub(crate) fn validate(&self) -> Result<()> {
+        let positive = [
+            ("connect_timeout", self.connect_timeout),
+            ("handshake_timeout", self.handshake_timeout),
+            ("close_timeout", self.close_timeout),
+        ];
+        for (name, value) in positive {
+            if value.is_zero() {
+                return Err(Error::InvalidConfig(format!("{name} must not be zero")));
+            }
+        }
+        let sizes = [
+            ("max_frame_size", self.max_frame_size, 1),
+            ("max_message_size", self.max_message_size, 1),
+            ("max_response_size", self.max_response_size, 256),
+            ("event_queue_capacity", self.event_queue_capacity, 1),
+            ("reader_stack_size", self.reader_stack_size, 32 << 10),
+        ];
+        for (name, value, min) in sizes {
+            if value < min {
+                return Err(Error::InvalidConfig(format!(
+                    "{name} must be at least {min}, got {value}"
+                )));
+            }
+        }
+        for (name, value) in &self.headers {
+            if !crate::target::is_token(name) {
+                return Err(Error::InvalidConfig(format!(
+                    "header name {name:?} is not an HTTP token"
+                )));
+            }
+            if RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+                return Err(Error::InvalidConfig(format!(
+                    "header {name:?} is set by the handshake itself"
+                )));
+            }
+            if value
+                .bytes()
+                .any(|b| b == b'\r' || b == b'\n' || b == 0 || (b < 0x20 && b != b'\t'))
+            {
+                return Err(Error::InvalidConfig(format!(
+                    "header {name:?} has a control character in its value"
+                )));
+            }
+        }
+        crate::target::validate_protocols(&self.protocols)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        assert!(Config::default().validate().is_ok());
+    }
+
+    #[test]
+    fn zero_settings_are_refused() {
+        let cases: Vec<Box<dyn Fn(&mut Config)>> = vec![
+            Box::new(|c| c.connect_timeout = Duration::ZERO),
+            Box::new(|c| c.handshake_timeout = Duration::ZERO),
+            Box::new(|c| c.close_timeout = Duration::ZERO),
+            Box::new(|c| c.max_frame_size = 0),
+            Box::new(|c| c.max_message_size = 0),
+            Box::new(|c| c.max_response_size = 10),
+            Box::new(|c| c.event_queue_capacity = 0),
+            Box::new(|c| c.reader_stack_size = 1024),
+        ];
+        for set in cases {
+            let mut c = Config::default();
+            set(&mut c);
+            assert!(matches!(c.validate(), Err(Error::InvalidConfig(_))), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn reserved_and_malformed_headers_are_refused() {
+        for (n, v) in [
+            ("Sec-WebSocket-Key", "x"),
+            ("host", "x"),
+            ("Bad Name", "x"),
+            ("X-Ok", "a\r\nInjected: 1"),
+        ] {
+            let c = Config {
+                headers: vec![(n.into(), v.into())],
+                ..Config::default()
+            };
+            assert!(matches!(c.validate(), Err(Error::InvalidConfig(_))), "{n}: {v}");
+        }
+        let ok = Config {
+            headers: vec![("Origin".into(), "https://example.com".into())],
+            ..Config::default()
+        };
+        assert!(ok.validate().is_ok());
+    }
+}

@@ -1,0 +1,279 @@
+//! The one error type of the crate, and the protocol and handshake failures it carries.
+
+use std::fmt;
+use std::io;
+
+/// A specialised `Result` whose error is [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong, from a bad argument to a peer that breaks RFC 6455.
+///
+/// The first four variants are the browser's exceptions, thrown synchronously by the constructor,
+/// [`send`](crate::WebSocket::send) and [`close`](crate::WebSocket::close_with). The others
+/// describe why a connection failed; they reach you as an [`Event::Error`](crate::Event::Error)
+/// just before the final [`Event::Close`](crate::Event::Close), or as the `Err` of
+/// [`WebSocket::connect`](crate::WebSocket::connect).
+///
+/// A normal close is never an error: it is a [`CloseEvent`](crate::CloseEvent).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The browser's `SyntaxError`: an unparsable URL, a scheme other than ws, wss, http or https,
+    /// a fragment, a duplicate or malformed subprotocol, or a close reason over 123 bytes.
+    Syntax(String),
+    /// The browser's `SecurityError`: the URL names a port that browsers block.
+    Security {
+        /// The blocked port.
+        port: u16,
+    },
+    /// The browser's `InvalidAccessError`: a close code other than 1000 or 3000–4999.
+    InvalidAccess(String),
+    /// The browser's `InvalidStateError`: `send` was called while the socket is still CONNECTING.
+    InvalidState,
+    /// A builder setting is out of range (a zero limit, a zero timeout, a header that is not
+    /// valid HTTP, ...).
+    InvalidConfig(String),
+    /// A `wss://` URL was given but the crate was built without the `native-tls` feature.
+    TlsUnavailable,
+    /// The host name did not resolve, the TCP connection could not be made, or the socket failed.
+    Io(io::Error),
+    /// The TLS layer failed: untrusted or expired certificate, wrong host name, a peer that does
+    /// not speak TLS, a handshake cut short. [`source()`](std::error::Error::source) gives the
+    /// TLS library's own error.
+    Tls(Box<dyn std::error::Error + Send + Sync>),
+    /// The server's reply to the opening handshake was not an acceptable WebSocket upgrade.
+    Handshake(HandshakeError),
+    /// The peer broke RFC 6455; the connection was failed with [`ProtocolError::close_code`].
+    Protocol(ProtocolError),
+    /// A deadline passed: see [`Timeout`].
+    Timeout(Timeout),
+    /// The server closed the TCP connection without a close frame (close code 1006).
+    AbnormalClosure,
+}
+
+/// Which deadline passed, for [`Error::Timeout`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Timeout {
+    /// The TCP connection was not established within the connect timeout.
+    Connect,
+    /// The TLS and WebSocket opening handshakes did not finish within the handshake timeout.
+    Handshake,
+    /// The server did not answer our close frame within the close timeout.
+    Close,
+}
+
+/// Why the server's reply to the opening handshake was refused (RFC 6455 §4.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HandshakeError {
+    /// The reply is not valid HTTP/1.1.
+    Malformed(String),
+    /// The reply headers are larger than the configured limit.
+    TooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The server answered with a status other than 101; redirects are not followed.
+    Status {
+        /// The HTTP status code.
+        code: u16,
+        /// The `Location` header, when the status is a redirect.
+        location: Option<String>,
+    },
+    /// The reply lacks `Upgrade: websocket`.
+    MissingUpgrade,
+    /// The reply lacks `Connection: Upgrade`.
+    MissingConnection,
+    /// `Sec-WebSocket-Accept` is missing or does not match the key we sent.
+    BadAccept,
+    /// The server chose a subprotocol we did not offer.
+    UnofferedProtocol(String),
+    /// We offered subprotocols and the server chose none.
+    MissingProtocol,
+    /// The server selected an extension we did not offer.
+    UnofferedExtension(String),
+    /// The connection closed before the reply was complete.
+    Incomplete,
+}
+
+/// How the server broke RFC 6455, and the close code we failed the connection with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProtocolError {
+    /// RSV1, RSV2 or RSV3 set without a negotiated extension that defines it (§5.2).
+    ReservedBits,
+    /// An opcode that RFC 6455 reserves (§5.2).
+    ReservedOpcode(u8),
+    /// A frame from the server was masked (§5.1).
+    MaskedFrame,
+    /// A control frame with FIN clear (§5.5).
+    FragmentedControlFrame,
+    /// A control frame with a payload over 125 bytes (§5.5).
+    ControlFrameTooLong(u64),
+    /// A continuation frame with no message in progress (§5.4).
+    UnexpectedContinuation,
+    /// A new data frame while a fragmented message was still in progress (§5.4).
+    ExpectedContinuation,
+    /// A payload length not in its minimal form, or with the most significant bit set (§5.2).
+    BadLength,
+    /// A text message that is not valid UTF-8, or a close reason that is not (§8.1).
+    InvalidUtf8,
+    /// A close frame with a one-byte payload (§5.5.1).
+    BadClosePayload,
+    /// A close code that may not be sent on the wire (§7.4).
+    InvalidCloseCode(u16),
+    /// A frame larger than the configured maximum frame size.
+    FrameTooLarge {
+        /// The announced size.
+        size: u64,
+        /// The limit.
+        limit: usize,
+    },
+    /// A message larger than the configured maximum message size.
+    MessageTooLarge {
+        /// The size reached so far.
+        size: u64,
+        /// The limit.
+        limit: usize,
+    },
+    /// Data arrived after the server's close frame.
+    DataAfterClose,
+}
+
+impl ProtocolError {
+    /// The close code sent to the server when failing the connection for this reason
+    /// (RFC 6455 §7.4.1): 1007 for bad UTF-8, 1009 for a frame or message over a limit,
+    /// 1002 for everything else.
+    pub fn close_code(&self) -> u16 {
+        match self {
+            ProtocolError::InvalidUtf8 => 1007,
+            ProtocolError::FrameTooLarge { .. } | ProtocolError::MessageTooLarge { .. } => 1009,
+            _ => 1002,
+        }
+    }
+}
+
+impl fmt::Display for ProtocolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProtocolError::ReservedBits => f.write_str("reserved bits set in a frame header"),
+            ProtocolError::ReservedOpcode(op) => write!(f, "reserved opcode {op:#x}"),
+            ProtocolError::MaskedFrame => f.write_str("the server sent a masked frame"),
+            ProtocolError::FragmentedControlFrame => f.write_str("fragmented control frame"),
+            ProtocolError::ControlFrameTooLong(n) => {
+                write!(f, "control frame payload of {n} bytes (at most 125)")
+            }
+            ProtocolError::UnexpectedContinuation => {
+                f.write_str("continuation frame with no message in progress")
+            }
+            ProtocolError::ExpectedContinuation => {
+                f.write_str("new data frame while a fragmented message is in progress")
+            }
+            ProtocolError::BadLength => f.write_str("payload length not in minimal form"),
+            ProtocolError::InvalidUtf8 => f.write_str("invalid UTF-8 in a text message or close reason"),
+            ProtocolError::BadClosePayload => f.write_str("close frame with a one-byte payload"),
+            ProtocolError::InvalidCloseCode(c) => write!(f, "invalid close code {c}"),
+            ProtocolError::FrameTooLarge { size, limit } => {
+                write!(f, "frame of {size} bytes exceeds the limit of {limit}")
+            }
+            ProtocolError::MessageTooLarge { size, limit } => {
+                write!(f, "message of {size} bytes exceeds the limit of {limit}")
+            }
+            ProtocolError::DataAfterClose => f.write_str("data after the server's close frame"),
+        }
+    }
+}
+
+impl fmt::Display for HandshakeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HandshakeError::Malformed(why) => write!(f, "malformed HTTP response: {why}"),
+            HandshakeError::TooLarge { limit } => {
+                write!(f, "response headers exceed {limit} bytes")
+            }
+            HandshakeError::Status {
+                code,
+                location: Some(loc),
+            } => write!(f, "status {code} (redirect to {loc} not followed)"),
+            HandshakeError::Status { code, .. } => write!(f, "status {code}, expected 101"),
+            HandshakeError::MissingUpgrade => f.write_str("missing `Upgrade: websocket`"),
+            HandshakeError::MissingConnection => f.write_str("missing `Connection: Upgrade`"),
+            HandshakeError::BadAccept => f.write_str("wrong or missing Sec-WebSocket-Accept"),
+            HandshakeError::UnofferedProtocol(p) => {
+                write!(f, "server chose subprotocol {p:?}, which was not offered")
+            }
+            HandshakeError::MissingProtocol => {
+                f.write_str("subprotocols were offered and the server chose none")
+            }
+            HandshakeError::UnofferedExtension(e) => {
+                write!(f, "server selected extension {e:?}, which was not offered")
+            }
+            HandshakeError::Incomplete => f.write_str("connection closed during the handshake"),
+        }
+    }
+}
+
+impl fmt::Display for Timeout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Timeout::Connect => "connect timed out",
+            Timeout::Handshake => "opening handshake timed out",
+            Timeout::Close => "closing handshake timed out",
+        })
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Syntax(why) => write!(f, "SyntaxError: {why}"),
+            Error::Security { port } => write!(f, "SecurityError: port {port} is blocked"),
+            Error::InvalidAccess(why) => write!(f, "InvalidAccessError: {why}"),
+            Error::InvalidState => f.write_str("InvalidStateError: the socket is still connecting"),
+            Error::InvalidConfig(why) => write!(f, "invalid configuration: {why}"),
+            Error::TlsUnavailable => {
+                f.write_str("wss:// needs the `native-tls` feature, which this build lacks")
+            }
+            Error::Io(e) => write!(f, "I/O error: {e}"),
+            Error::Tls(e) => write!(f, "TLS error: {e}"),
+            Error::Handshake(e) => write!(f, "handshake failed: {e}"),
+            Error::Protocol(e) => write!(f, "protocol error: {e}"),
+            Error::Timeout(t) => t.fmt(f),
+            Error::AbnormalClosure => f.write_str("the connection closed without a close frame"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io(e) => Some(e),
+            Error::Tls(e) => Some(&**e),
+            Error::Handshake(e) => Some(e),
+            Error::Protocol(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl std::error::Error for HandshakeError {}
+impl std::error::Error for ProtocolError {}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Self {
+        Error::Io(e)
+    }
+}
+
+impl From<ProtocolError> for Error {
+    fn from(e: ProtocolError) -> Self {
+        Error::Protocol(e)
+    }
+}
+
+impl From<HandshakeError> for Error {
+    fn from(e: HandshakeError) -> Self {
+        Error::Handshake(e)
+    }
+}

@@ -1,0 +1,94 @@
+//! What the reader thread reports: the events, the messages they carry, and the ready state.
+
+use crate::error::Error;
+
+/// The browser's `readyState`, with the same numeric values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum ReadyState {
+    /// 0: the connection is not yet open.
+    Connecting = 0,
+    /// 1: the connection is open and ready to communicate.
+    Open = 1,
+    /// 2: the closing handshake has started.
+    Closing = 2,
+    /// 3: the connection is closed or could not be opened.
+    Closed = 3,
+}
+
+impl ReadyState {
+    /// The state for a value 0–3; anything larger is [`ReadyState::Closed`].
+    pub(crate) fn from_u8(v: u8) -> ReadyState {
+        match v {
+            0 => ReadyState::Connecting,
+            1 => ReadyState::Open,
+            2 => ReadyState::Closing,
+            _ => ReadyState::Closed,
+        }
+    }
+}
+
+/// A complete message received from the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    /// A text message, valid UTF-8.
+    Text(String),
+    /// A binary message.
+    Binary(Vec<u8>),
+}
+
+impl Message {
+    /// The message's bytes, whatever its kind.
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            Message::Text(s) => s.as_bytes(),
+            Message::Binary(b) => b,
+        }
+    }
+
+    /// The payload length in bytes.
+    pub fn len(&self) -> usize {
+        self.as_bytes().len()
+    }
+
+    /// Whether the payload is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The text, if this is a text message.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Message::Text(s) => Some(s),
+            Message::Binary(_) => None,
+        }
+    }
+}
+
+/// The browser's `CloseEvent`: how the connection ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseEvent {
+    /// The close code the server sent, 1005 when its close frame had no body, 1006 when the
+    /// connection ended without a close frame (or failed).
+    pub code: u16,
+    /// The reason the server gave, empty when none.
+    pub reason: String,
+    /// Whether the closing handshake completed: both sides sent a close frame.
+    pub was_clean: bool,
+}
+
+/// Something that happened on a socket, in the order it happened.
+///
+/// Every socket yields exactly one [`Event::Close`], always the last; after it the channel
+/// disconnects. An [`Event::Error`] comes only right before a `Close` with code 1006.
+#[derive(Debug)]
+pub enum Event {
+    /// The opening handshake succeeded: the ready state is now OPEN.
+    Open,
+    /// A message arrived.
+    Message(Message),
+    /// The connection failed; a `Close` with code 1006 follows.
+    Error(Error),
+    /// The connection is closed; the ready state is CLOSED. Always the last event.
+    Close(CloseEvent),
+}
