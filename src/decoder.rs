@@ -1,0 +1,406 @@
+//! The receive side of the protocol, sans I/O: bytes in, messages and control frames out.
+//!
+//! The decoder turns the server's byte stream into [`Item`]s, enforcing the framing rules of
+//! RFC 6455 §5 and the configured limits. It never touches a socket, allocates only for the
+//! messages it returns, and reports "need more bytes" by consuming its whole input without an
+//! item.
+
+use crate::close::decode_close_payload;
+use crate::error::ProtocolError;
+use crate::event::Message;
+use crate::frame::{opcode, parse_header, FrameHeader, MAX_HEADER_LEN};
+use crate::utf8::Utf8Validator;
+
+/// What the decoder found in the byte stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Item {
+    /// A complete data message.
+    Message(Message),
+    /// A ping, with its payload (at most 125 bytes).
+    Ping(Vec<u8>),
+    /// A pong; its payload is not needed.
+    Pong,
+    /// A close frame: the code and reason, or `None` for an empty body (reported as 1005).
+    Close(Option<(u16, String)>),
+}
+
+/// A data message being assembled from its fragments.
+#[derive(Debug)]
+struct Partial {
+    text: bool,
+    data: Vec<u8>,
+    utf8: Utf8Validator,
+}
+
+/// Where the decoder is in the byte stream.
+#[derive(Debug, Clone, Copy)]
+enum State {
+    /// Between frames, or inside a header.
+    Header,
+    /// Inside the payload of `header`, with `remaining` bytes to go.
+    Payload { header: FrameHeader, remaining: u64 },
+}
+
+/// Decodes server frames into items. Limits are checked before anything is buffered.
+#[derive(Debug)]
+pub(crate) struct Decoder {
+    max_frame_size: usize,
+    max_message_size: usize,
+    /// Reserved bits that a negotiated extension gave a meaning to (none yet).
+    allowed_rsv: u8,
+    header: [u8; MAX_HEADER_LEN],
+    header_len: usize,
+    state: State,
+    message: Option<Partial>,
+    control: Vec<u8>,
+}
+
+impl Decoder {
+    /// A decoder with the given limits.
+    pub(crate) fn new(max_frame_size: usize, max_message_size: usize) -> Decoder {
+        Decoder {
+            max_frame_size,
+            max_message_size,
+            allowed_rsv: 0,
+            header: [0; MAX_HEADER_LEN],
+            header_len: 0,
+            state: State::Header,
+            message: None,
+            control: Vec::new(),
+        }
+    }
+
+    /// Decodes from the start of `input`: returns how many bytes it consumed and the item they
+    /// completed, if any. Call again with the rest until the input is used up; an item may be
+    /// returned with bytes left over.
+    pub(crate) fn decode(&mut self, input: &[u8]) -> Result<(usize, Option<Item>), ProtocolError> {
+        let mut used = 0;
+        loop {
+            match self.state {
+                State::Header => {
+                    let (header, taken) = match self.read_header(&input[used..])? {
+                        Some(found) => found,
+                        None => return Ok((input.len(), None)),
+                    };
+                    used += taken;
+                    self.start_frame(header)?;
+                    if header.len == 0 {
+                        if let Some(item) = self.finish_frame(header)? {
+                            return Ok((used, Some(item)));
+                        }
+                    }
+                }
+                State::Payload { header, remaining } => {
+                    let avail = &input[used..];
+                    if avail.is_empty() {
+                        return Ok((used, None));
+                    }
+                    let take = remaining.min(avail.len() as u64) as usize;
+                    self.payload(&header, &avail[..take])?;
+                    used += take;
+                    let remaining = remaining - take as u64;
+                    if remaining > 0 {
+                        self.state = State::Payload { header, remaining };
+                        return Ok((used, None));
+                    }
+                    self.state = State::Header;
+                    if let Some(item) = self.finish_frame(header)? {
+                        return Ok((used, Some(item)));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Parses a header from the stash plus `input`; returns it and how much of `input` it took.
+    fn read_header(&mut self, input: &[u8]) -> Result<Option<(FrameHeader, usize)>, ProtocolError> {
+        if self.header_len == 0 {
+            return match parse_header(input)? {
+                Some(found) => Ok(Some(found)),
+                None => {
+                    self.header[..input.len()].copy_from_slice(input);
+                    self.header_len = input.len();
+                    Ok(None)
+                }
+            };
+        }
+        let had = self.header_len;
+        let take = (MAX_HEADER_LEN - had).min(input.len());
+        self.header[had..had + take].copy_from_slice(&input[..take]);
+        match parse_header(&self.header[..had + take])? {
+            Some((header, len)) => {
+                self.header_len = 0;
+                Ok(Some((header, len - had)))
+            }
+            None => {
+                self.header_len = had + take;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Checks a new frame's header against RFC 6455 and the limits, and prepares its buffer.
+    fn start_frame(&mut self, h: FrameHeader) -> Result<(), ProtocolError> {
+        // "RSV1, RSV2, RSV3: MUST be 0 unless an extension is negotiated that defines meanings
+        // for non-zero values. If a nonzero value is received and none of the negotiated
+        // extensions defines the meaning of such a nonzero value, the receiving endpoint MUST
+        // _Fail the WebSocket Connection_."
+        if h.rsv & !self.allowed_rsv != 0 {
+            return Err(ProtocolError::ReservedBits);
+        }
+        // "The server MUST NOT mask any frames that it sends to the client. A client MUST close
+        // a connection if it detects a masked frame."
+        if h.mask.is_some() {
+            return Err(ProtocolError::MaskedFrame);
+        }
+        match h.opcode {
+            opcode::CLOSE | opcode::PING | opcode::PONG => {
+                // "All control frames MUST have a payload length of 125 bytes or less and MUST
+                // NOT be fragmented."
+                if !h.fin {
+                    return Err(ProtocolError::FragmentedControlFrame);
+                }
+                if h.len > 125 {
+                    return Err(ProtocolError::ControlFrameTooLong(h.len));
+                }
+                self.control.clear();
+            }
+            opcode::TEXT | opcode::BINARY | opcode::CONTINUATION => {
+                if h.len > self.max_frame_size as u64 {
+                    return Err(ProtocolError::FrameTooLarge {
+                        size: h.len,
+                        limit: self.max_frame_size,
+                    });
+                }
+                let so_far = match (&self.message, h.opcode) {
+                    // "a fragmented message ... MUST NOT be interleaved with other data frames"
+                    (Some(_), opcode::TEXT | opcode::BINARY) => {
+                        return Err(ProtocolError::ExpectedContinuation)
+                    }
+                    (None, opcode::CONTINUATION) => {
+                        return Err(ProtocolError::UnexpectedContinuation)
+                    }
+                    (Some(p), _) => p.data.len() as u64,
+                    (None, _) => 0,
+                };
+                let total = so_far + h.len;
+                if total > self.max_message_size as u64 {
+                    return Err(ProtocolError::MessageTooLarge {
+                        size: total,
+                        limit: self.max_message_size,
+                    });
+                }
+                let partial = self.message.get_or_insert_with(|| Partial {
+                    text: h.opcode == opcode::TEXT,
+                    data: Vec::new(),
+                    utf8: Utf8Validator::default(),
+                });
+                // Within the limits just checked, so memory never outgrows them.
+                partial.data.reserve(h.len as usize);
+            }
+            op => return Err(ProtocolError::ReservedOpcode(op)),
+        }
+        if h.len > 0 {
+            self.state = State::Payload {
+                header: h,
+                remaining: h.len,
+            };
+        }
+        Ok(())
+    }
+
+    /// Takes payload bytes of the current frame.
+    fn payload(&mut self, h: &FrameHeader, bytes: &[u8]) -> Result<(), ProtocolError> {
+        if opcode::is_control(h.opcode) {
+            self.control.extend_from_slice(bytes);
+            return Ok(());
+        }
+        let partial = self.message.as_mut().expect("a data frame always has a message");
+        if partial.text {
+            partial
+                .utf8
+                .feed(bytes)
+                .map_err(|_| ProtocolError::InvalidUtf8)?;
+        }
+        partial.data.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    /// Completes a frame whose payload has all arrived.
+    fn finish_frame(&mut self, h: FrameHeader) -> Result<Option<Item>, ProtocolError> {
+        match h.opcode {
+            opcode::PING => Ok(Some(Item::Ping(self.control.clone()))),
+            opcode::PONG => Ok(Some(Item::Pong)),
+            opcode::CLOSE => decode_close_payload(&self.control).map(|c| Some(Item::Close(c))),
+            _ if !h.fin => Ok(None),
+            _ => {
+                let partial = self.message.take().expect("a data frame always has a message");
+                if !partial.text {
+                    return Ok(Some(Item::Message(Message::Binary(partial.data))));
+                }
+                if !partial.utf8.is_complete() {
+                    return Err(ProtocolError::InvalidUtf8);
+                }
+                String::from_utf8(partial.data)
+                    .map(|s| Some(Item::Message(Message::Text(s))))
+                    .map_err(|_| ProtocolError::InvalidUtf8)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::write_header;
+    use proptest::prelude::*;
+
+    fn frame(fin: bool, op: u8, payload: &[u8]) -> Vec<u8> {
+        let mut v = Vec::new();
+        write_header(&mut v, fin, op, None, payload.len() as u64);
+        v.extend_from_slice(payload);
+        v
+    }
+
+    /// Feeds all of `input` and collects the items, or the first error.
+    fn decode_all(d: &mut Decoder, mut input: &[u8]) -> Result<Vec<Item>, ProtocolError> {
+        let mut items = Vec::new();
+        while !input.is_empty() {
+            let (n, item) = d.decode(input)?;
+            items.extend(item);
+            input = &input[n..];
+        }
+        Ok(items)
+    }
+
+    fn one(input: &[u8]) -> Result<Vec<Item>, ProtocolError> {
+        decode_all(&mut Decoder::new(1 << 20, 1 << 20), input)
+    }
+
+    #[test]
+    fn text_binary_and_control() {
+        let mut input = frame(true, opcode::TEXT, b"hi");
+        input.extend(frame(true, opcode::BINARY, &[0, 1, 2]));
+        input.extend(frame(true, opcode::PING, b"p"));
+        input.extend(frame(true, opcode::PONG, b""));
+        input.extend(frame(true, opcode::CLOSE, &[0x03, 0xe8, b'o', b'k']));
+        assert_eq!(
+            one(&input).unwrap(),
+            vec![
+                Item::Message(Message::Text("hi".into())),
+                Item::Message(Message::Binary(vec![0, 1, 2])),
+                Item::Ping(b"p".to_vec()),
+                Item::Pong,
+                Item::Close(Some((1000, "ok".into()))),
+            ]
+        );
+        assert_eq!(one(&frame(true, opcode::CLOSE, b"")).unwrap(), vec![Item::Close(None)]);
+    }
+
+    #[test]
+    fn fragments_with_interleaved_control() {
+        let mut input = frame(false, opcode::TEXT, b"Hel");
+        input.extend(frame(true, opcode::PING, b"x"));
+        input.extend(frame(false, opcode::CONTINUATION, b""));
+        input.extend(frame(true, opcode::CONTINUATION, b"lo"));
+        assert_eq!(
+            one(&input).unwrap(),
+            vec![Item::Ping(b"x".to_vec()), Item::Message(Message::Text("Hello".into()))]
+        );
+    }
+
+    #[test]
+    fn rule_violations() {
+        let cases: Vec<(Vec<u8>, ProtocolError)> = vec![
+            (vec![0xC1, 0], ProtocolError::ReservedBits),
+            (vec![0xA1, 0], ProtocolError::ReservedBits),
+            (vec![0x91, 0], ProtocolError::ReservedBits),
+            (vec![0x83, 0], ProtocolError::ReservedOpcode(3)),
+            (vec![0x8B, 0], ProtocolError::ReservedOpcode(0xB)),
+            (vec![0x81, 0x81, 1, 2, 3, 4, b'a' ^ 1], ProtocolError::MaskedFrame),
+            (frame(false, opcode::PING, b""), ProtocolError::FragmentedControlFrame),
+            (frame(true, opcode::PING, &[0; 126]), ProtocolError::ControlFrameTooLong(126)),
+            (frame(true, opcode::CONTINUATION, b"x"), ProtocolError::UnexpectedContinuation),
+            (
+                [frame(false, opcode::TEXT, b"a"), frame(true, opcode::BINARY, b"b")].concat(),
+                ProtocolError::ExpectedContinuation,
+            ),
+            (frame(true, opcode::TEXT, &[0xff]), ProtocolError::InvalidUtf8),
+            (frame(true, opcode::TEXT, &[0xe2, 0x82]), ProtocolError::InvalidUtf8),
+            (frame(true, opcode::CLOSE, &[3]), ProtocolError::BadClosePayload),
+            (frame(true, opcode::CLOSE, &[0x03, 0xed]), ProtocolError::InvalidCloseCode(1005)),
+        ];
+        for (input, want) in cases {
+            assert_eq!(one(&input), Err(want.clone()), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn limits_fail_before_buffering() {
+        let mut d = Decoder::new(100, 150);
+        // A header announcing a huge frame fails at once, with no payload sent.
+        let mut huge = vec![0x82, 127];
+        huge.extend_from_slice(&(1u64 << 40).to_be_bytes());
+        assert!(matches!(d.decode(&huge), Err(ProtocolError::FrameTooLarge { .. })));
+        let mut d = Decoder::new(100, 150);
+        let input = [frame(false, opcode::BINARY, &[0; 100]), frame(true, opcode::CONTINUATION, &[0; 51])].concat();
+        assert!(matches!(
+            decode_all(&mut d, &input),
+            Err(ProtocolError::MessageTooLarge { size: 151, limit: 150 })
+        ));
+        let mut d = Decoder::new(100, 150);
+        assert!(decode_all(&mut d, &frame(true, opcode::BINARY, &[0; 100])).is_ok());
+    }
+
+    #[test]
+    fn invalid_utf8_fails_before_the_frame_ends() {
+        let mut d = Decoder::new(1 << 20, 1 << 20);
+        let f = frame(true, opcode::TEXT, b"abc\xffdef");
+        // Header and the first bytes up to the bad one, no more.
+        assert_eq!(d.decode(&f[..5]), Ok((5, None)));
+        assert_eq!(d.decode(&f[5..6]), Err(ProtocolError::InvalidUtf8));
+        // Across fragments too.
+        let mut d = Decoder::new(1 << 20, 1 << 20);
+        let first = frame(false, opcode::TEXT, "κ".as_bytes());
+        assert!(decode_all(&mut d, &first).unwrap().is_empty());
+        let second = frame(true, opcode::CONTINUATION, &[0xce, 0x41, 0x41]);
+        assert_eq!(d.decode(&second[..3]), Err(ProtocolError::InvalidUtf8));
+    }
+
+    proptest! {
+        /// However the stream is cut into reads, the items are the same.
+        #[test]
+        fn any_split_gives_the_same_items(texts in proptest::collection::vec("\\PC{0,30}", 1..5), big in 0usize..70_000, cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..8)) {
+            let mut input = Vec::new();
+            let mut want = Vec::new();
+            for t in &texts {
+                let b = t.as_bytes();
+                let mid = b.len() / 2;
+                input.extend(frame(false, opcode::TEXT, &b[..mid]));
+                input.extend(frame(true, opcode::PING, b"k"));
+                input.extend(frame(true, opcode::CONTINUATION, &b[mid..]));
+                want.push(Item::Ping(b"k".to_vec()));
+                want.push(Item::Message(Message::Text(t.clone())));
+            }
+            let blob: Vec<u8> = (0..big).map(|i| i as u8).collect();
+            input.extend(frame(true, opcode::BINARY, &blob));
+            want.push(Item::Message(Message::Binary(blob)));
+            let mut points: Vec<usize> = cuts.iter().map(|i| i.index(input.len() + 1)).collect();
+            points.sort_unstable();
+            let mut d = Decoder::new(1 << 20, 1 << 20);
+            let mut got = Vec::new();
+            let mut start = 0;
+            for p in points.into_iter().chain([input.len()]) {
+                got.extend(decode_all(&mut d, &input[start..p]).unwrap());
+                start = p;
+            }
+            prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let mut d = Decoder::new(1000, 2000);
+            let _ = decode_all(&mut d, &bytes);
+        }
+    }
+}
