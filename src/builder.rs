@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::tls_config::{Certificate, Identity, TlsConfig};
 use crate::websocket::WebSocket;
 
 /// Default for [`Builder::connect_timeout`]: 30 seconds.
@@ -19,6 +20,8 @@ pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 64 << 20;
 pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 16 << 10;
 /// Default for [`Builder::event_queue_capacity`]: 1024 events.
 pub const DEFAULT_EVENT_QUEUE_CAPACITY: usize = 1024;
+/// Default for [`Builder::fragment_size`]: 16 MiB, the default frame limit of common servers.
+pub const DEFAULT_FRAGMENT_SIZE: usize = 16 << 20;
 /// Default for [`Builder::reader_stack_size`]: 128 KiB.
 pub const DEFAULT_READER_STACK_SIZE: usize = 128 << 10;
 
@@ -35,6 +38,8 @@ pub(crate) struct Config {
     pub(crate) max_response_size: usize,
     pub(crate) event_queue_capacity: usize,
     pub(crate) reader_stack_size: usize,
+    pub(crate) fragment_size: usize,
+    pub(crate) tls: TlsConfig,
 }
 
 impl Default for Config {
@@ -50,6 +55,8 @@ impl Default for Config {
             max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
             event_queue_capacity: DEFAULT_EVENT_QUEUE_CAPACITY,
             reader_stack_size: DEFAULT_READER_STACK_SIZE,
+            fragment_size: DEFAULT_FRAGMENT_SIZE,
+            tls: TlsConfig::default(),
         }
     }
 }
@@ -172,6 +179,66 @@ impl Builder {
         self
     }
 
+    /// Outgoing messages longer than this are sent as several frames of at most this many
+    /// bytes (RFC 6455 §5.4 fragmentation). Default: [`DEFAULT_FRAGMENT_SIZE`].
+    pub fn fragment_size(mut self, bytes: usize) -> Builder {
+        self.config.fragment_size = bytes;
+        self
+    }
+
+    /// Trusts an extra root certificate, in PEM, for wss:// (in addition to the system's).
+    /// A certificate that does not parse makes `build` fail with [`Error::Tls`].
+    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Builder {
+        self.config.tls.roots.push(Certificate::Pem(pem.to_vec()));
+        self
+    }
+
+    /// Trusts an extra root certificate, in DER, for wss:// (in addition to the system's).
+    pub fn add_root_certificate_der(mut self, der: &[u8]) -> Builder {
+        self.config.tls.roots.push(Certificate::Der(der.to_vec()));
+        self
+    }
+
+    /// Presents a client certificate from a PKCS#12 archive (DER) and its password.
+    pub fn identity_pkcs12(mut self, der: &[u8], password: &str) -> Builder {
+        self.config.tls.identity = Some(Identity::Pkcs12 {
+            der: der.to_vec(),
+            password: password.to_owned(),
+        });
+        self
+    }
+
+    /// Presents a client certificate: a PEM certificate chain and a PKCS#8 PEM private key.
+    pub fn identity_pem(mut self, chain: &[u8], key: &[u8]) -> Builder {
+        self.config.tls.identity = Some(Identity::Pem {
+            chain: chain.to_vec(),
+            key: key.to_vec(),
+        });
+        self
+    }
+
+    /// **Dangerous**: accepts any server certificate, expired, self-signed or for another host.
+    /// The connection is then open to anyone in the middle. For tests only. Default: false.
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Builder {
+        self.config.tls.accept_invalid_certs = accept;
+        self
+    }
+
+    /// **Dangerous**: accepts a valid certificate issued for another host name. For tests only.
+    /// Default: false.
+    pub fn danger_accept_invalid_hostnames(mut self, accept: bool) -> Builder {
+        self.config.tls.accept_invalid_hostnames = accept;
+        self
+    }
+
+    /// Uses your own `native_tls::TlsConnector` for wss://; the other TLS settings are then
+    /// ignored. The connector still checks the host name unless you configured it not to.
+    #[cfg(feature = "native-tls")]
+    pub fn tls_connector(mut self, connector: native_tls::TlsConnector) -> Builder {
+        self.config.tls.connector = Some(connector);
+        self
+    }
+
     /// Validates the URL and the settings and starts connecting in the background, like the
     /// browser's constructor: the socket is returned in CONNECTING, and an [`Event::Open`]
     /// (or an [`Event::Error`] then [`Event::Close`]) follows.
@@ -209,6 +276,7 @@ impl Config {
             ("max_response_size", self.max_response_size, 256),
             ("event_queue_capacity", self.event_queue_capacity, 1),
             ("reader_stack_size", self.reader_stack_size, 32 << 10),
+            ("fragment_size", self.fragment_size, 1),
         ];
         for (name, value, min) in sizes {
             if value < min {
@@ -252,7 +320,8 @@ mod tests {
 
     #[test]
     fn zero_settings_are_refused() {
-        let cases: Vec<Box<dyn Fn(&mut Config)>> = vec![
+        type Set = Box<dyn Fn(&mut Config)>;
+        let cases: Vec<Set> = vec![
             Box::new(|c| c.connect_timeout = Duration::ZERO),
             Box::new(|c| c.handshake_timeout = Duration::ZERO),
             Box::new(|c| c.close_timeout = Duration::ZERO),
@@ -265,7 +334,10 @@ mod tests {
         for set in cases {
             let mut c = Config::default();
             set(&mut c);
-            assert!(matches!(c.validate(), Err(Error::InvalidConfig(_))), "{c:?}");
+            assert!(
+                matches!(c.validate(), Err(Error::InvalidConfig(_))),
+                "{c:?}"
+            );
         }
     }
 
@@ -281,7 +353,10 @@ mod tests {
                 headers: vec![(n.into(), v.into())],
                 ..Config::default()
             };
-            assert!(matches!(c.validate(), Err(Error::InvalidConfig(_))), "{n}: {v}");
+            assert!(
+                matches!(c.validate(), Err(Error::InvalidConfig(_))),
+                "{n}: {v}"
+            );
         }
         let ok = Config {
             headers: vec![("Origin".into(), "https://example.com".into())],

@@ -215,7 +215,10 @@ impl Decoder {
             self.control.extend_from_slice(bytes);
             return Ok(());
         }
-        let partial = self.message.as_mut().expect("a data frame always has a message");
+        let partial = self
+            .message
+            .as_mut()
+            .expect("a data frame always has a message");
         if partial.text {
             partial
                 .utf8
@@ -234,7 +237,10 @@ impl Decoder {
             opcode::CLOSE => decode_close_payload(&self.control).map(|c| Some(Item::Close(c))),
             _ if !h.fin => Ok(None),
             _ => {
-                let partial = self.message.take().expect("a data frame always has a message");
+                let partial = self
+                    .message
+                    .take()
+                    .expect("a data frame always has a message");
                 if !partial.text {
                     return Ok(Some(Item::Message(Message::Binary(partial.data))));
                 }
@@ -294,7 +300,10 @@ mod tests {
                 Item::Close(Some((1000, "ok".into()))),
             ]
         );
-        assert_eq!(one(&frame(true, opcode::CLOSE, b"")).unwrap(), vec![Item::Close(None)]);
+        assert_eq!(
+            one(&frame(true, opcode::CLOSE, b"")).unwrap(),
+            vec![Item::Close(None)]
+        );
     }
 
     #[test]
@@ -305,7 +314,10 @@ mod tests {
         input.extend(frame(true, opcode::CONTINUATION, b"lo"));
         assert_eq!(
             one(&input).unwrap(),
-            vec![Item::Ping(b"x".to_vec()), Item::Message(Message::Text("Hello".into()))]
+            vec![
+                Item::Ping(b"x".to_vec()),
+                Item::Message(Message::Text("Hello".into()))
+            ]
         );
     }
 
@@ -317,18 +329,46 @@ mod tests {
             (vec![0x91, 0], ProtocolError::ReservedBits),
             (vec![0x83, 0], ProtocolError::ReservedOpcode(3)),
             (vec![0x8B, 0], ProtocolError::ReservedOpcode(0xB)),
-            (vec![0x81, 0x81, 1, 2, 3, 4, b'a' ^ 1], ProtocolError::MaskedFrame),
-            (frame(false, opcode::PING, b""), ProtocolError::FragmentedControlFrame),
-            (frame(true, opcode::PING, &[0; 126]), ProtocolError::ControlFrameTooLong(126)),
-            (frame(true, opcode::CONTINUATION, b"x"), ProtocolError::UnexpectedContinuation),
             (
-                [frame(false, opcode::TEXT, b"a"), frame(true, opcode::BINARY, b"b")].concat(),
+                vec![0x81, 0x81, 1, 2, 3, 4, b'a' ^ 1],
+                ProtocolError::MaskedFrame,
+            ),
+            (
+                frame(false, opcode::PING, b""),
+                ProtocolError::FragmentedControlFrame,
+            ),
+            (
+                frame(true, opcode::PING, &[0; 126]),
+                ProtocolError::ControlFrameTooLong(126),
+            ),
+            (
+                frame(true, opcode::CONTINUATION, b"x"),
+                ProtocolError::UnexpectedContinuation,
+            ),
+            (
+                [
+                    frame(false, opcode::TEXT, b"a"),
+                    frame(true, opcode::BINARY, b"b"),
+                ]
+                .concat(),
                 ProtocolError::ExpectedContinuation,
             ),
-            (frame(true, opcode::TEXT, &[0xff]), ProtocolError::InvalidUtf8),
-            (frame(true, opcode::TEXT, &[0xe2, 0x82]), ProtocolError::InvalidUtf8),
-            (frame(true, opcode::CLOSE, &[3]), ProtocolError::BadClosePayload),
-            (frame(true, opcode::CLOSE, &[0x03, 0xed]), ProtocolError::InvalidCloseCode(1005)),
+            (
+                frame(true, opcode::TEXT, &[0xff]),
+                ProtocolError::InvalidUtf8,
+            ),
+            (
+                frame(true, opcode::TEXT, &[0xe2, 0x82]),
+                ProtocolError::InvalidUtf8,
+            ),
+            (
+                frame(true, opcode::CLOSE, &[3]),
+                ProtocolError::BadClosePayload,
+            ),
+            (
+                frame(true, opcode::CLOSE, &[0x03, 0xed]),
+                ProtocolError::InvalidCloseCode(1005),
+            ),
         ];
         for (input, want) in cases {
             assert_eq!(one(&input), Err(want.clone()), "{input:?}");
@@ -341,12 +381,22 @@ mod tests {
         // A header announcing a huge frame fails at once, with no payload sent.
         let mut huge = vec![0x82, 127];
         huge.extend_from_slice(&(1u64 << 40).to_be_bytes());
-        assert!(matches!(d.decode(&huge), Err(ProtocolError::FrameTooLarge { .. })));
+        assert!(matches!(
+            d.decode(&huge),
+            Err(ProtocolError::FrameTooLarge { .. })
+        ));
         let mut d = Decoder::new(100, 150);
-        let input = [frame(false, opcode::BINARY, &[0; 100]), frame(true, opcode::CONTINUATION, &[0; 51])].concat();
+        let input = [
+            frame(false, opcode::BINARY, &[0; 100]),
+            frame(true, opcode::CONTINUATION, &[0; 51]),
+        ]
+        .concat();
         assert!(matches!(
             decode_all(&mut d, &input),
-            Err(ProtocolError::MessageTooLarge { size: 151, limit: 150 })
+            Err(ProtocolError::MessageTooLarge {
+                size: 151,
+                limit: 150
+            })
         ));
         let mut d = Decoder::new(100, 150);
         assert!(decode_all(&mut d, &frame(true, opcode::BINARY, &[0; 100])).is_ok());

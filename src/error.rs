@@ -49,6 +49,8 @@ pub enum Error {
     Timeout(Timeout),
     /// The server closed the TCP connection without a close frame (close code 1006).
     AbnormalClosure,
+    /// `close()` was called while the socket was still connecting, which fails the connection.
+    Aborted,
 }
 
 /// Which deadline passed, for [`Error::Timeout`].
@@ -171,7 +173,9 @@ impl fmt::Display for ProtocolError {
                 f.write_str("new data frame while a fragmented message is in progress")
             }
             ProtocolError::BadLength => f.write_str("payload length not in minimal form"),
-            ProtocolError::InvalidUtf8 => f.write_str("invalid UTF-8 in a text message or close reason"),
+            ProtocolError::InvalidUtf8 => {
+                f.write_str("invalid UTF-8 in a text message or close reason")
+            }
             ProtocolError::BadClosePayload => f.write_str("close frame with a one-byte payload"),
             ProtocolError::InvalidCloseCode(c) => write!(f, "invalid close code {c}"),
             ProtocolError::FrameTooLarge { size, limit } => {
@@ -241,6 +245,7 @@ impl fmt::Display for Error {
             Error::Protocol(e) => write!(f, "protocol error: {e}"),
             Error::Timeout(t) => t.fmt(f),
             Error::AbnormalClosure => f.write_str("the connection closed without a close frame"),
+            Error::Aborted => f.write_str("close() was called before the connection opened"),
         }
     }
 }

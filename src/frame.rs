@@ -114,7 +114,13 @@ pub(crate) fn parse_header(buf: &[u8]) -> Result<Option<(FrameHeader, usize)>, P
 }
 
 /// Appends a frame header to `out`, with the minimal length encoding.
-pub(crate) fn write_header(out: &mut Vec<u8>, fin: bool, opcode: u8, mask: Option<[u8; 4]>, len: u64) {
+pub(crate) fn write_header(
+    out: &mut Vec<u8>,
+    fin: bool,
+    opcode: u8,
+    mask: Option<[u8; 4]>,
+    len: u64,
+) {
     let b0 = if fin { 0x80 } else { 0 } | (opcode & 0x0f);
     let m = if mask.is_some() { 0x80 } else { 0 };
     out.push(b0);
@@ -135,7 +141,9 @@ pub(crate) fn write_header(out: &mut Vec<u8>, fin: bool, opcode: u8, mask: Optio
 /// Appends `payload` to `out`, masked with `key` (RFC 6455 §5.3), copying and masking in one
 /// pass, eight bytes at a time.
 pub(crate) fn mask_into(out: &mut Vec<u8>, payload: &[u8], key: [u8; 4]) {
-    let wide = u64::from_ne_bytes([key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3]]);
+    let wide = u64::from_ne_bytes([
+        key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3],
+    ]);
     out.reserve(payload.len());
     let mut chunks = payload.chunks_exact(8);
     for chunk in &mut chunks {
@@ -153,6 +161,7 @@ pub(crate) fn mask_into(out: &mut Vec<u8>, payload: &[u8], key: [u8; 4]) {
     );
 }
 
+#[cfg(test)]
 /// Masks or unmasks `buf` in place, as if it started at byte `offset` of the payload.
 pub(crate) fn mask_in_place(buf: &mut [u8], key: [u8; 4], offset: usize) {
     let mut k = [0u8; 4];
@@ -200,7 +209,10 @@ mod tests {
         assert_eq!(encode(true, 1, None, 65536).len(), 10);
         assert_eq!(encode(true, 1, Some([1, 2, 3, 4]), 65536).len(), 14);
         assert_eq!(encode(true, 1, None, 5), [0x81, 5]);
-        assert_eq!(encode(false, 2, Some([9, 8, 7, 6]), 0), [0x02, 0x80, 9, 8, 7, 6]);
+        assert_eq!(
+            encode(false, 2, Some([9, 8, 7, 6]), 0),
+            [0x02, 0x80, 9, 8, 7, 6]
+        );
     }
 
     #[test]
@@ -217,7 +229,10 @@ mod tests {
 
     #[test]
     fn non_minimal_and_oversized_lengths_are_refused() {
-        assert_eq!(parse_header(&[0x82, 126, 0, 125]), Err(ProtocolError::BadLength));
+        assert_eq!(
+            parse_header(&[0x82, 126, 0, 125]),
+            Err(ProtocolError::BadLength)
+        );
         let mut v = vec![0x82, 127];
         v.extend_from_slice(&65535u64.to_be_bytes());
         assert_eq!(parse_header(&v), Err(ProtocolError::BadLength));

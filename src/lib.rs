@@ -1,16 +1,36 @@
-//! wsync: a synchronous, blocking WebSocket client with the browser's `WebSocket` API.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod builder;
 mod close;
+mod decoder;
 mod error;
 mod event;
+mod frame;
 mod handshake;
+mod payload;
+mod reader;
+mod shared;
 mod target;
+mod timer;
+#[cfg(feature = "native-tls")]
+mod tls;
+mod tls_config;
+mod transport;
+mod utf8;
 mod websocket;
+mod writer;
 
 pub use builder::Builder;
+pub use builder::{
+    DEFAULT_CLOSE_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_EVENT_QUEUE_CAPACITY,
+    DEFAULT_FRAGMENT_SIZE, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE,
+    DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_READER_STACK_SIZE,
+};
+pub use crossbeam_channel;
+pub use crossbeam_channel::{RecvTimeoutError, TryRecvError};
 pub use error::{Error, HandshakeError, ProtocolError, Result, Timeout};
 pub use event::{CloseEvent, Event, Message, ReadyState};
+pub use payload::Payload;
 pub use websocket::WebSocket;

@@ -85,16 +85,29 @@ mod tests {
     fn fails_on_the_first_bad_byte() {
         let mut v = Utf8Validator::default();
         assert!(v.feed("κόσμε".as_bytes()).is_ok());
-        assert!(v.feed(&[0xce]).is_ok(), "a valid lead byte may still complete");
-        assert_eq!(v.feed(&[0x41]), Err(InvalidUtf8), "lead byte followed by ASCII");
+        assert!(
+            v.feed(&[0xce]).is_ok(),
+            "a valid lead byte may still complete"
+        );
+        assert_eq!(
+            v.feed(&[0x41]),
+            Err(InvalidUtf8),
+            "lead byte followed by ASCII"
+        );
     }
 
     #[test]
     fn fails_fast_on_impossible_prefixes() {
         // U+110000 and above: F4 90 can never be completed.
-        assert_eq!(Utf8Validator::default().feed(&[0xf4, 0x90]), Err(InvalidUtf8));
+        assert_eq!(
+            Utf8Validator::default().feed(&[0xf4, 0x90]),
+            Err(InvalidUtf8)
+        );
         // Surrogates: ED A0.
-        assert_eq!(Utf8Validator::default().feed(&[0xed, 0xa0]), Err(InvalidUtf8));
+        assert_eq!(
+            Utf8Validator::default().feed(&[0xed, 0xa0]),
+            Err(InvalidUtf8)
+        );
         // Same, split across chunks.
         let mut v = Utf8Validator::default();
         v.feed(&[0xf4]).unwrap();

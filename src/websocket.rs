@@ -1,20 +1,212 @@
-//! The public handle.
-use crate::builder::{Builder, Config};
-use crate::error::Result;
+//! The public handle: the browser's `WebSocket`, plus blocking ways to receive its events.
 
-/// A WebSocket client connection (stub).
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
+
+use crate::builder::{Builder, Config};
+use crate::close::validate_user_close;
+use crate::error::{Error, Result};
+use crate::event::{Event, ReadyState};
+use crate::payload::Payload;
+use crate::reader::{self, Setup};
+use crate::shared::Shared;
+use crate::target;
+
+/// A WebSocket client connection with the browser's API.
+///
+/// A background reader thread owns the receiving side and reports [`Event`]s in order through a
+/// channel; any thread may [`send`](WebSocket::send) and [`close`](WebSocket::close) through a
+/// shared reference. `WebSocket` is `Send + Sync`: share it with `Arc` to send from several
+/// threads at once; frames never interleave.
+///
+/// Dropping the handle closes an open connection with code 1001 (going away); the reader thread
+/// ends when the server answers, or at the latest after the close timeout.
 #[derive(Debug)]
-pub struct WebSocket {}
+pub struct WebSocket {
+    shared: Arc<Shared>,
+    events: Receiver<Event>,
+}
 
 impl WebSocket {
-    /// Starts configuring a socket.
+    /// The browser's `new WebSocket(url)`: validates `url` and starts connecting in the
+    /// background. Returns in [`ReadyState::Connecting`]; an [`Event::Open`], or an
+    /// [`Event::Error`] then [`Event::Close`], follows.
+    ///
+    /// Fails at once with [`Error::Syntax`] for a URL the browser would refuse, and with
+    /// [`Error::Security`] for a blocked port.
+    pub fn new(url: &str) -> Result<WebSocket> {
+        Builder::new(url).build()
+    }
+
+    /// The browser's `new WebSocket(url, protocols)`: like [`WebSocket::new`], offering the
+    /// given subprotocols, most preferred first. A duplicate or one that is not an HTTP token is
+    /// an [`Error::Syntax`].
+    pub fn with_protocols<I, S>(url: &str, protocols: I) -> Result<WebSocket>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Builder::new(url).protocols(protocols).build()
+    }
+
+    /// Connects and waits until the socket is OPEN, or returns why it could not open. For
+    /// scripts: `let ws = WebSocket::connect("ws://...")?;`.
+    pub fn connect(url: &str) -> Result<WebSocket> {
+        Builder::new(url).connect()
+    }
+
+    /// Configures a socket: subprotocols, headers, timeouts, limits. See [`Builder`].
     pub fn builder(url: &str) -> Builder {
         Builder::new(url)
     }
-    pub(crate) fn start(_url: &str, _config: Config) -> Result<WebSocket> {
-        todo!()
+
+    /// Validates the target, then hands the connection to a new reader thread.
+    pub(crate) fn start(url: &str, config: Config) -> Result<WebSocket> {
+        let target = target::parse(url)?;
+        #[cfg(feature = "native-tls")]
+        let tls = match target.secure {
+            true => Some(config.tls.connector()?),
+            false => None,
+        };
+        #[cfg(not(feature = "native-tls"))]
+        if target.secure {
+            return Err(Error::TlsUnavailable);
+        }
+        let (tx, rx) = crossbeam_channel::bounded(config.event_queue_capacity);
+        let shared = Arc::new(Shared::new(
+            target.url.to_string(),
+            config.close_timeout,
+            config.fragment_size,
+        ));
+        let setup = Setup {
+            target,
+            config,
+            #[cfg(feature = "native-tls")]
+            tls,
+        };
+        reader::spawn(shared.clone(), setup, tx)?;
+        Ok(WebSocket { shared, events: rx })
     }
+
+    /// Waits for the first event: `Open`, or the error that prevented it.
     pub(crate) fn wait_open(self) -> Result<WebSocket> {
-        todo!()
+        match self.events.recv() {
+            Ok(Event::Open) => Ok(self),
+            Ok(Event::Error(e)) => Err(e),
+            _ => Err(Error::AbnormalClosure),
+        }
+    }
+
+    /// The browser's `send(data)`: sends text as a text message and bytes as a binary message,
+    /// blocking until the frames are written to the socket.
+    ///
+    /// In CONNECTING it fails with [`Error::InvalidState`]. In CLOSING or CLOSED the data is
+    /// dropped without error and [`buffered_amount`](WebSocket::buffered_amount) grows by its
+    /// length, as in the browser. If the socket fails while writing, the error is returned here
+    /// and the connection fails (an `Error` then a `Close` event follow).
+    pub fn send<'a>(&self, data: impl Into<Payload<'a>>) -> Result<()> {
+        match data.into() {
+            Payload::Text(t) => self.shared.send(true, t.as_bytes()),
+            Payload::Binary(b) => self.shared.send(false, &b),
+        }
+    }
+
+    /// The browser's `close()`: starts the closing handshake with a close frame with no body
+    /// (the server sees 1005). In CONNECTING it fails the connection; in CLOSING or CLOSED it
+    /// does nothing. Returns once the close frame is written; the [`Event::Close`] follows.
+    pub fn close(&self) -> Result<()> {
+        self.shared.close(None, "")
+    }
+
+    /// The browser's `close(code, reason)`. `code` must be 1000 or 3000–4999, else
+    /// [`Error::InvalidAccess`]; `reason` at most 123 bytes of UTF-8, else [`Error::Syntax`].
+    pub fn close_with(&self, code: u16, reason: &str) -> Result<()> {
+        validate_user_close(code, reason)?;
+        self.shared.close(Some(code), reason)
+    }
+
+    /// The browser's `readyState`. Lock-free; callable from any thread.
+    pub fn ready_state(&self) -> ReadyState {
+        self.shared.ready_state()
+    }
+
+    /// The browser's `bufferedAmount`: bytes passed to `send` and not yet written to the socket.
+    /// It returns to 0 once sends complete while open; data sent after the close started is
+    /// counted and never subtracted. Lock-free; callable from any thread.
+    pub fn buffered_amount(&self) -> u64 {
+        self.shared.buffered_amount()
+    }
+
+    /// The browser's `protocol`: the subprotocol the server chose, empty until open or if none.
+    pub fn protocol(&self) -> &str {
+        self.shared.protocol()
+    }
+
+    /// The browser's `extensions`: the extensions the server selected, empty until open or if
+    /// none.
+    pub fn extensions(&self) -> &str {
+        self.shared.extensions()
+    }
+
+    /// The browser's `url`: the URL as resolved (absolute, `ws` or `wss`).
+    pub fn url(&self) -> &str {
+        &self.shared.url
+    }
+
+    /// Waits for the next event; `None` once the channel has disconnected after `Close`.
+    pub fn recv(&self) -> Option<Event> {
+        self.events.recv().ok()
+    }
+
+    /// Waits at most `timeout` for the next event.
+    pub fn recv_timeout(&self, timeout: Duration) -> std::result::Result<Event, RecvTimeoutError> {
+        self.events.recv_timeout(timeout)
+    }
+
+    /// Takes the next event if one is waiting.
+    pub fn try_recv(&self) -> std::result::Result<Event, TryRecvError> {
+        self.events.try_recv()
+    }
+
+    /// The channel the events arrive on, for `crossbeam_channel::select!` over several sockets
+    /// and timers. Cloning it is allowed; each event goes to one receiver.
+    pub fn events(&self) -> &Receiver<Event> {
+        &self.events
+    }
+
+    /// Iterates over the events until the channel disconnects after `Close`.
+    pub fn iter(&self) -> crossbeam_channel::Iter<'_, Event> {
+        self.events.iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a WebSocket {
+    type Item = Event;
+    type IntoIter = crossbeam_channel::Iter<'a, Event>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.events.iter()
+    }
+}
+
+impl Drop for WebSocket {
+    /// Closes an open socket with 1001 (going away), or fails one still connecting. Does not
+    /// wait: the reader thread finishes the closing handshake on its own, bounded by the close
+    /// timeout.
+    fn drop(&mut self) {
+        let _ = self.shared.close(Some(1001), "");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_handle_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<WebSocket>();
     }
 }

@@ -1,0 +1,350 @@
+//! The reader thread: connects, runs the opening handshake, then reads, decodes and reports
+//! events until the connection ends. It is the only thread that reads the socket and the only
+//! one that emits events, so events come in order and `Close` is always the last.
+
+use std::io;
+use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Sender;
+
+use crate::builder::Config;
+use crate::close::encode_close_payload;
+use crate::decoder::{Decoder, Item};
+use crate::error::{Error, HandshakeError, Result, Timeout};
+use crate::event::{CloseEvent, Event, ReadyState};
+use crate::frame::opcode;
+use crate::handshake;
+use crate::shared::Shared;
+use crate::target::Target;
+use crate::transport::{ReadHalf, WriteHalf};
+
+/// The read buffer's smallest and largest sizes: it doubles while reads fill it and shrinks
+/// back when they stop, so that idle connections hold little memory.
+const READ_MIN: usize = 8 * 1024;
+const READ_MAX: usize = 256 * 1024;
+
+/// Everything the reader thread needs to open the connection.
+pub(crate) struct Setup {
+    pub(crate) target: Target,
+    pub(crate) config: Config,
+    #[cfg(feature = "native-tls")]
+    pub(crate) tls: Option<native_tls::TlsConnector>,
+}
+
+/// Starts the reader thread.
+pub(crate) fn spawn(shared: Arc<Shared>, setup: Setup, tx: Sender<Event>) -> io::Result<()> {
+    std::thread::Builder::new()
+        .name("wsync-reader".into())
+        .stack_size(setup.config.reader_stack_size)
+        .spawn(move || run(shared, setup, tx))
+        .map(drop)
+}
+
+/// The event channel's sending end, dropped right after the `Close` event.
+struct Events(Option<Sender<Event>>);
+
+impl Events {
+    /// Sends an event; blocks while the queue is full (backpressure). If the handle and every
+    /// receiver are gone, the event is dropped.
+    fn send(&self, event: Event) {
+        if let Some(tx) = &self.0 {
+            let _ = tx.send(event);
+        }
+    }
+
+    /// Sends the error, if any, then the close event, and disconnects the channel.
+    fn end(&mut self, error: Option<Error>, close: CloseEvent) {
+        if let Some(e) = error {
+            self.send(Event::Error(e));
+        }
+        self.send(Event::Close(close));
+        self.0 = None;
+    }
+}
+
+/// The close event of a failed connection.
+fn abnormal() -> CloseEvent {
+    CloseEvent {
+        code: 1006,
+        reason: String::new(),
+        was_clean: false,
+    }
+}
+
+fn run(shared: Arc<Shared>, setup: Setup, tx: Sender<Event>) {
+    let mut events = Events(Some(tx));
+    let opened = open(&shared, &setup).and_then(|read| {
+        if shared.transition(ReadyState::Connecting, ReadyState::Open) {
+            Ok(read)
+        } else {
+            shared.writer().shut();
+            Err(Error::Aborted)
+        }
+    });
+    match opened {
+        Err(e) => {
+            let e = if shared.is_aborted() {
+                Error::Aborted
+            } else {
+                e
+            };
+            shared.set_closed();
+            events.end(Some(e), abnormal());
+        }
+        Ok((read, leftover)) => {
+            events.send(Event::Open);
+            let config = &setup.config;
+            let mut session = Session {
+                shared: &shared,
+                read,
+                decoder: Decoder::new(config.max_frame_size, config.max_message_size),
+                events,
+            };
+            session.run(&leftover);
+        }
+    }
+    shared.finish();
+}
+
+/// Resolves the host and connects to the first address that answers.
+fn connect(shared: &Shared, target: &Target, timeout: Duration) -> Result<TcpStream> {
+    let mut last = io::Error::new(io::ErrorKind::NotFound, "the host resolved to no address");
+    for addr in (target.host.as_str(), target.port).to_socket_addrs()? {
+        if shared.is_aborted() {
+            return Err(Error::Aborted);
+        }
+        match TcpStream::connect_timeout(&addr, timeout) {
+            Ok(tcp) => {
+                tcp.set_nodelay(true)?;
+                return Ok(tcp);
+            }
+            Err(e) => last = e,
+        }
+    }
+    if last.kind() == io::ErrorKind::TimedOut {
+        return Err(Error::Timeout(Timeout::Connect));
+    }
+    Err(Error::Io(last))
+}
+
+/// Maps an I/O error during the handshake: a read timeout is the handshake timeout.
+fn handshake_io(e: io::Error) -> Error {
+    match e.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Error::Timeout(Timeout::Handshake),
+        _ => Error::Io(e),
+    }
+}
+
+/// Connects, runs the TLS and WebSocket handshakes, and installs the write half. Returns the
+/// read half and any frame bytes that arrived with the handshake response.
+fn open(shared: &Shared, setup: &Setup) -> Result<(ReadHalf, Vec<u8>)> {
+    let (target, config) = (&setup.target, &setup.config);
+    let tcp = connect(shared, target, config.connect_timeout)?;
+    shared.register_socket(&tcp)?;
+    let deadline = Instant::now() + config.handshake_timeout;
+    tcp.set_write_timeout(Some(config.handshake_timeout))?;
+    let (mut read, mut write) = split(tcp, setup, deadline)?;
+    let request = handshake::request(target, &config.protocols, &config.headers, None);
+    write.write_all(&request.bytes).map_err(handshake_io)?;
+    let mut buf = Vec::with_capacity(1024);
+    let accepted = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Error::Timeout(Timeout::Handshake));
+        }
+        read.tcp().set_read_timeout(Some(left))?;
+        let start = buf.len();
+        buf.resize(start + 1024, 0);
+        let n = read.read(&mut buf[start..]).map_err(handshake_io)?;
+        buf.truncate(start + n);
+        if n == 0 {
+            return Err(HandshakeError::Incomplete.into());
+        }
+        let offered = &config.protocols;
+        if let Some(a) =
+            handshake::parse_response(&buf, &request, offered, None, config.max_response_size)?
+        {
+            break a;
+        }
+    };
+    read.tcp().set_read_timeout(None)?;
+    read.tcp().set_write_timeout(None)?;
+    shared.set_negotiated(accepted.protocol, accepted.extensions);
+    shared.writer().attach(write);
+    buf.drain(..accepted.len);
+    Ok((read, buf))
+}
+
+/// Splits the connected socket into its halves, running the TLS handshake for wss.
+fn split(tcp: TcpStream, setup: &Setup, deadline: Instant) -> Result<(ReadHalf, WriteHalf)> {
+    if setup.target.secure {
+        #[cfg(feature = "native-tls")]
+        if let Some(connector) = &setup.tls {
+            let (r, w) = crate::tls::handshake(connector, &setup.target.host, tcp, deadline)?;
+            return Ok((ReadHalf::Tls(r), WriteHalf::Tls(w)));
+        }
+        let _ = deadline;
+        return Err(Error::TlsUnavailable);
+    }
+    let write = tcp.try_clone()?;
+    Ok((ReadHalf::Plain(tcp), WriteHalf::Plain(write)))
+}
+
+/// An open connection, from the reader thread's side.
+struct Session<'a> {
+    shared: &'a Arc<Shared>,
+    read: ReadHalf,
+    decoder: Decoder,
+    events: Events,
+}
+
+/// How reading ended.
+enum Ending {
+    /// The server's close frame: its code and reason, or `None` for an empty body.
+    Close(Option<(u16, String)>),
+    /// The connection failed.
+    Failed(Error),
+}
+
+impl Session<'_> {
+    /// Reads until the connection ends, then closes it and reports.
+    fn run(&mut self, leftover: &[u8]) {
+        match self.read_until_end(leftover) {
+            Ending::Close(close) => self.closed_by_frame(close),
+            Ending::Failed(e) => self.fail(e),
+        }
+    }
+
+    fn read_until_end(&mut self, leftover: &[u8]) -> Ending {
+        if let Some(end) = self.process(leftover) {
+            return end;
+        }
+        let mut buf = vec![0u8; READ_MIN];
+        loop {
+            let n = match self.read.read(&mut buf) {
+                Ok(0) => return Ending::Failed(self.lost(None)),
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Ending::Failed(self.lost(Some(e))),
+            };
+            if let Some(end) = self.process(&buf[..n]) {
+                return end;
+            }
+            if n == buf.len() && buf.len() < READ_MAX {
+                buf.resize(buf.len() * 2, 0);
+            } else if n < READ_MIN / 2 && buf.len() > READ_MIN {
+                buf = vec![0u8; READ_MIN];
+            }
+        }
+    }
+
+    /// Why the stream ended without a close frame.
+    fn lost(&self, e: Option<io::Error>) -> Error {
+        if self.shared.is_timed_out() {
+            return Error::Timeout(Timeout::Close);
+        }
+        match e {
+            Some(e) if e.kind() != io::ErrorKind::UnexpectedEof => Error::Io(e),
+            _ => Error::AbnormalClosure,
+        }
+    }
+
+    /// Decodes `data` and acts on each item; returns how reading ends, if it does.
+    fn process(&mut self, mut data: &[u8]) -> Option<Ending> {
+        while !data.is_empty() {
+            let (used, item) = match self.decoder.decode(data) {
+                Ok(found) => found,
+                Err(e) => return Some(Ending::Failed(e.into())),
+            };
+            data = &data[used..];
+            match item {
+                None => {}
+                Some(Item::Message(m)) => {
+                    // "after the closing handshake has started ... messages are dropped"
+                    if self.shared.ready_state() == ReadyState::Open {
+                        self.events.send(Event::Message(m));
+                    }
+                }
+                Some(Item::Ping(payload)) => {
+                    // "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in
+                    // response ... The Pong frame MUST have identical Application data".
+                    if let Err(e) = self.shared.writer().control(opcode::PONG, &payload) {
+                        return Some(Ending::Failed(Error::Io(e)));
+                    }
+                }
+                // "A response to an unsolicited Pong frame is not expected."
+                Some(Item::Pong) => {}
+                Some(Item::Close(close)) => return Some(Ending::Close(close)),
+            }
+        }
+        None
+    }
+
+    /// The server sent a close frame: echo it if we had not sent ours, wait for the server to
+    /// close TCP (bounded by the close timeout), and report a clean close.
+    fn closed_by_frame(&mut self, close: Option<(u16, String)>) {
+        self.shared
+            .transition(ReadyState::Open, ReadyState::Closing);
+        // "If an endpoint receives a Close frame and did not previously send a Close frame, the
+        // endpoint MUST send a Close frame in response. (When sending a Close frame in response,
+        // the endpoint typically echos the status code it received.)"
+        let mut echo = Vec::with_capacity(2);
+        if let Some((code, _)) = &close {
+            encode_close_payload(*code, "", &mut echo);
+        }
+        let echoed = self.shared.writer().close(&echo);
+        // "the server MUST close the underlying TCP connection immediately; the client SHOULD
+        // wait for the server to close the connection".
+        self.drain(self.shared.close_timeout);
+        self.shared.writer().shut();
+        self.shared.set_closed();
+        let (code, reason) = close.unwrap_or((1005, String::new()));
+        self.events.end(
+            None,
+            CloseEvent {
+                code,
+                reason,
+                was_clean: echoed.is_ok(),
+            },
+        );
+    }
+
+    /// Fails the connection (RFC 6455 §7.1.7): a close frame with the reason's code where the
+    /// socket still allows, then the events, then a bounded wait so the frame can arrive.
+    fn fail(&mut self, e: Error) {
+        let sent = match &e {
+            Error::Protocol(p) => {
+                let mut payload = Vec::with_capacity(2);
+                encode_close_payload(p.close_code(), "", &mut payload);
+                matches!(self.shared.writer().close(&payload), Ok(true))
+            }
+            _ => false,
+        };
+        self.shared.writer().shut();
+        self.shared.set_closed();
+        self.events.end(Some(e), abnormal());
+        if sent {
+            self.drain(self.shared.close_timeout);
+        }
+    }
+
+    /// Reads and discards until the server closes the stream, or `timeout` passes.
+    fn drain(&mut self, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        let mut sink = [0u8; 4096];
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() || self.read.tcp().set_read_timeout(Some(left)).is_err() {
+                return;
+            }
+            match self.read.read(&mut sink) {
+                Ok(0) => return,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return,
+            }
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! The state one socket's threads share: the handle's callers, the reader thread and the timer.
+
+use std::net::{Shutdown, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use crate::close::{encode_close_payload, validate_user_close};
+use crate::error::{Error, Result};
+use crate::event::ReadyState;
+use crate::writer::Writer;
+
+/// The TCP socket, once there is one, so that other threads can shut it down.
+#[derive(Debug, Default)]
+struct Socket {
+    tcp: Option<TcpStream>,
+    /// `close()` was called while connecting: the connection must fail.
+    aborted: bool,
+    /// The reader thread has finished with the socket.
+    finished: bool,
+}
+
+/// One connection's shared state.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    /// The resolved URL.
+    pub(crate) url: String,
+    state: AtomicU8,
+    buffered: AtomicU64,
+    writer: Mutex<Writer>,
+    socket: Mutex<Socket>,
+    /// The close timeout passed before the server's close frame came.
+    timed_out: AtomicBool,
+    protocol: OnceLock<String>,
+    extensions: OnceLock<String>,
+    pub(crate) close_timeout: Duration,
+    pub(crate) fragment_size: usize,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Shared {
+    /// A connection in CONNECTING.
+    pub(crate) fn new(url: String, close_timeout: Duration, fragment_size: usize) -> Shared {
+        Shared {
+            url,
+            state: AtomicU8::new(ReadyState::Connecting as u8),
+            buffered: AtomicU64::new(0),
+            writer: Mutex::new(Writer::default()),
+            socket: Mutex::new(Socket::default()),
+            timed_out: AtomicBool::new(false),
+            protocol: OnceLock::new(),
+            extensions: OnceLock::new(),
+            close_timeout,
+            fragment_size,
+        }
+    }
+
+    /// The ready state.
+    pub(crate) fn ready_state(&self) -> ReadyState {
+        ReadyState::from_u8(self.state.load(Ordering::Acquire))
+    }
+
+    /// Moves from `from` to `to`; false if the state was not `from`.
+    pub(crate) fn transition(&self, from: ReadyState, to: ReadyState) -> bool {
+        self.state
+            .compare_exchange(from as u8, to as u8, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Sets CLOSED, whatever the state was.
+    pub(crate) fn set_closed(&self) {
+        self.state
+            .store(ReadyState::Closed as u8, Ordering::Release);
+    }
+
+    /// Bytes accepted by `send` and not yet written.
+    pub(crate) fn buffered_amount(&self) -> u64 {
+        self.buffered.load(Ordering::Acquire)
+    }
+
+    /// The negotiated subprotocol, empty until open.
+    pub(crate) fn protocol(&self) -> &str {
+        self.protocol.get().map_or("", String::as_str)
+    }
+
+    /// The negotiated extensions, empty until open.
+    pub(crate) fn extensions(&self) -> &str {
+        self.extensions.get().map_or("", String::as_str)
+    }
+
+    /// Records what the handshake settled.
+    pub(crate) fn set_negotiated(&self, protocol: String, extensions: String) {
+        let _ = self.protocol.set(protocol);
+        let _ = self.extensions.set(extensions);
+    }
+
+    /// The writer, locked.
+    pub(crate) fn writer(&self) -> MutexGuard<'_, Writer> {
+        lock(&self.writer)
+    }
+
+    /// Registers the connected socket; fails if `close()` aborted the connection meanwhile.
+    pub(crate) fn register_socket(&self, tcp: &TcpStream) -> Result<()> {
+        let mut s = lock(&self.socket);
+        if s.aborted {
+            return Err(Error::Aborted);
+        }
+        s.tcp = Some(tcp.try_clone()?);
+        Ok(())
+    }
+
+    /// Whether `close()` aborted the connection while it was connecting.
+    pub(crate) fn is_aborted(&self) -> bool {
+        lock(&self.socket).aborted
+    }
+
+    /// Whether the close timeout passed.
+    pub(crate) fn is_timed_out(&self) -> bool {
+        self.timed_out.load(Ordering::Acquire)
+    }
+
+    /// Shuts the socket down in both directions, waking a reader blocked on it.
+    pub(crate) fn shutdown(&self) {
+        if let Some(tcp) = &lock(&self.socket).tcp {
+            let _ = tcp.shutdown(Shutdown::Both);
+        }
+    }
+
+    /// The reader thread is done: the socket is released and deadlines become no-ops.
+    pub(crate) fn finish(&self) {
+        let mut s = lock(&self.socket);
+        s.finished = true;
+        s.tcp = None;
+    }
+
+    /// `send()`: writes a data message while OPEN; in CLOSING or CLOSED drops it, still
+    /// counting it in `buffered_amount` as the browser does; in CONNECTING, InvalidStateError.
+    pub(crate) fn send(&self, text: bool, payload: &[u8]) -> Result<()> {
+        let len = payload.len() as u64;
+        match self.ready_state() {
+            ReadyState::Connecting => return Err(Error::InvalidState),
+            ReadyState::Open => {}
+            ReadyState::Closing | ReadyState::Closed => {
+                self.buffered.fetch_add(len, Ordering::AcqRel);
+                return Ok(());
+            }
+        }
+        self.buffered.fetch_add(len, Ordering::AcqRel);
+        let mut writer = self.writer();
+        match writer.message(text, payload, self.fragment_size) {
+            Ok(true) => {
+                self.buffered.fetch_sub(len, Ordering::AcqRel);
+                Ok(())
+            }
+            // Dropped: the close frame went out meanwhile. It stays counted.
+            Ok(false) => Ok(()),
+            Err(e) => {
+                writer.broken();
+                drop(writer);
+                self.shutdown();
+                Err(Error::Io(e))
+            }
+        }
+    }
+
+    /// `close(code, reason)`, as the browser defines it.
+    pub(crate) fn close(self: &Arc<Self>, code: Option<u16>, reason: &str) -> Result<()> {
+        if let Some(code) = code {
+            validate_user_close(code, reason)?;
+        }
+        loop {
+            match self.ready_state() {
+                ReadyState::Closing | ReadyState::Closed => return Ok(()),
+                ReadyState::Connecting => {
+                    if self.transition(ReadyState::Connecting, ReadyState::Closing) {
+                        self.abort();
+                        return Ok(());
+                    }
+                }
+                ReadyState::Open => {
+                    if self.transition(ReadyState::Open, ReadyState::Closing) {
+                        return self.send_close(code, reason);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Fails a connection that is still connecting.
+    fn abort(&self) {
+        let mut s = lock(&self.socket);
+        s.aborted = true;
+        if let Some(tcp) = &s.tcp {
+            let _ = tcp.shutdown(Shutdown::Both);
+        }
+    }
+
+    /// Sends our close frame and arms the close timeout.
+    fn send_close(self: &Arc<Self>, code: Option<u16>, reason: &str) -> Result<()> {
+        let mut payload = Vec::with_capacity(2 + reason.len());
+        if let Some(code) = code {
+            encode_close_payload(code, reason, &mut payload);
+        }
+        let mut writer = self.writer();
+        let sent = match writer.close(&payload) {
+            Ok(sent) => sent,
+            Err(e) => {
+                writer.broken();
+                drop(writer);
+                self.shutdown();
+                return Err(Error::Io(e));
+            }
+        };
+        drop(writer);
+        if sent {
+            self.arm_close_timeout();
+        }
+        Ok(())
+    }
+
+    /// After the close timeout, shut the socket down unless the reader has finished.
+    pub(crate) fn arm_close_timeout(self: &Arc<Self>) {
+        let weak = Arc::downgrade(self);
+        crate::timer::at(Instant::now() + self.close_timeout, move || {
+            if let Some(shared) = weak.upgrade() {
+                let s = lock(&shared.socket);
+                if !s.finished {
+                    shared.timed_out.store(true, Ordering::Release);
+                    if let Some(tcp) = &s.tcp {
+                        let _ = tcp.shutdown(Shutdown::Both);
+                    }
+                }
+            }
+        });
+    }
+}

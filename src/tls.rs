@@ -1,0 +1,236 @@
+//! TLS through native-tls, split so that reading never blocks writing.
+//!
+//! A native-tls stream cannot be cloned or split, and its `read` would hold the session while it
+//! waits for the network. So the session runs over an in-memory transport ([`MemIo`]) and never
+//! touches the socket itself:
+//!
+//! ```text
+//!  reader thread                         session (Mutex)                  sender threads
+//!  tcp.read(raw)  ── no lock held ──┐   ┌──────────────────────┐
+//!                                   └──▶│ incoming ─▶ decrypt  │──▶ plaintext to the decoder
+//!  plaintext ◀──────────────────────────│                      │
+//!                                       │ encrypt ─▶ outgoing  │◀── frame bytes from send()
+//!                                       └──────────┬───────────┘
+//!                      wire (Mutex<TcpStream>) ◀───┘ ciphertext, written after the
+//!                                                    session lock is released
+//! ```
+//!
+//! The reader waits for the network without any lock, then takes the session lock only to
+//! decrypt what arrived. A sender takes the session lock only to encrypt. Ciphertext goes out
+//! under the wire lock, which is taken before the session lock is released, so records leave in
+//! the order they were made while a sender blocked on a full socket never stops the reader.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use native_tls::{HandshakeError, TlsConnector, TlsStream};
+
+use crate::error::{Error, Result, Timeout};
+
+/// The session's view of the network: bytes received, and bytes to send.
+#[derive(Debug, Default)]
+pub(crate) struct MemIo {
+    incoming: Vec<u8>,
+    read_at: usize,
+    outgoing: Vec<u8>,
+    eof: bool,
+}
+
+impl Read for MemIo {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let avail = &self.incoming[self.read_at..];
+        if avail.is_empty() {
+            if self.eof {
+                return Ok(0);
+            }
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        let n = avail.len().min(buf.len());
+        buf[..n].copy_from_slice(&avail[..n]);
+        self.read_at += n;
+        if self.read_at == self.incoming.len() {
+            self.incoming.clear();
+            self.read_at = 0;
+        }
+        Ok(n)
+    }
+}
+
+impl Write for MemIo {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.outgoing.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// What both halves share.
+#[derive(Debug)]
+struct Shared {
+    session: Mutex<TlsStream<MemIo>>,
+    wire: Mutex<TcpStream>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Shared {
+    /// Sends what the session produced, keeping record order (see the module docs).
+    /// `spare` is an empty buffer to swap in, so that no allocation happens per write.
+    fn flush(
+        &self,
+        mut session: MutexGuard<'_, TlsStream<MemIo>>,
+        spare: &mut Vec<u8>,
+    ) -> io::Result<()> {
+        if session.get_ref().outgoing.is_empty() {
+            return Ok(());
+        }
+        std::mem::swap(&mut session.get_mut().outgoing, spare);
+        let mut wire = lock(&self.wire);
+        drop(session);
+        let result = wire.write_all(spare);
+        spare.clear();
+        result
+    }
+}
+
+/// The reading half of a TLS connection.
+#[derive(Debug)]
+pub(crate) struct TlsReader {
+    shared: Arc<Shared>,
+    tcp: TcpStream,
+    raw: Vec<u8>,
+    spare: Vec<u8>,
+}
+
+/// The writing half of a TLS connection.
+#[derive(Debug)]
+pub(crate) struct TlsWriter {
+    shared: Arc<Shared>,
+    spare: Vec<u8>,
+}
+
+/// The size of the buffer for ciphertext read from the socket: one full TLS record.
+const RAW_READ: usize = 16 * 1024 + 512;
+
+impl TlsReader {
+    /// Reads plaintext, waiting for the network with no lock held.
+    pub(crate) fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let mut session = lock(&self.shared.session);
+            match session.read(buf) {
+                Ok(n) => {
+                    self.shared.flush(session, &mut self.spare)?;
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.shared.flush(session, &mut self.spare)?;
+                }
+                Err(e) => return Err(e),
+            }
+            if self.raw.is_empty() {
+                self.raw.resize(RAW_READ, 0);
+            }
+            let n = self.tcp.read(&mut self.raw)?;
+            let mut session = lock(&self.shared.session);
+            let io = session.get_mut();
+            if n == 0 {
+                io.eof = true;
+            } else {
+                io.incoming.extend_from_slice(&self.raw[..n]);
+            }
+        }
+    }
+
+    /// The socket underneath.
+    pub(crate) fn tcp(&self) -> &TcpStream {
+        &self.tcp
+    }
+}
+
+impl TlsWriter {
+    /// Encrypts and sends all of `bytes`.
+    pub(crate) fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        let mut session = lock(&self.shared.session);
+        // The transport never blocks, so this encrypts everything in one go.
+        session.write_all(bytes)?;
+        self.shared.flush(session, &mut self.spare)
+    }
+
+    /// Sends close_notify, then TCP FIN.
+    pub(crate) fn shutdown_write(&mut self) {
+        let mut session = lock(&self.shared.session);
+        let _ = session.shutdown();
+        let _ = self.shared.flush(session, &mut self.spare);
+        let _ = lock(&self.shared.wire).shutdown(Shutdown::Write);
+    }
+}
+
+/// Runs the TLS handshake over `tcp` for `domain`, by `deadline`, and splits the result.
+pub(crate) fn handshake(
+    connector: &TlsConnector,
+    domain: &str,
+    tcp: TcpStream,
+    deadline: Instant,
+) -> Result<(TlsReader, TlsWriter)> {
+    let wire = tcp.try_clone()?;
+    let mut tcp_in = tcp;
+    let mut raw = vec![0u8; RAW_READ];
+    let mut attempt = connector.connect(domain, MemIo::default());
+    loop {
+        let mut mid = match attempt {
+            Ok(stream) => {
+                let shared = Arc::new(Shared {
+                    session: Mutex::new(stream),
+                    wire: Mutex::new(wire),
+                });
+                let mut spare = Vec::new();
+                shared.flush(lock(&shared.session), &mut spare)?;
+                let reader = TlsReader {
+                    shared: shared.clone(),
+                    tcp: tcp_in,
+                    raw: Vec::new(),
+                    spare: Vec::new(),
+                };
+                return Ok((reader, TlsWriter { shared, spare }));
+            }
+            Err(HandshakeError::Failure(e)) => return Err(Error::Tls(Box::new(e))),
+            Err(HandshakeError::WouldBlock(mid)) => mid,
+        };
+        let io = mid.get_mut();
+        if !io.outgoing.is_empty() {
+            (&wire).write_all(&io.outgoing)?;
+            io.outgoing.clear();
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Error::Timeout(Timeout::Handshake));
+        }
+        tcp_in.set_read_timeout(Some(left))?;
+        let n = match tcp_in.read(&mut raw) {
+            Ok(n) => n,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Err(Error::Timeout(Timeout::Handshake))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let io = mid.get_mut();
+        if n == 0 {
+            io.eof = true;
+        } else {
+            io.incoming.extend_from_slice(&raw[..n]);
+        }
+        attempt = mid.handshake();
+    }
+}

@@ -1,0 +1,218 @@
+//! The send side: frames encoded and masked straight into one reused buffer, then written
+//! whole, so that frames from different threads never interleave.
+
+use std::io;
+
+use rand::Rng;
+
+use crate::frame::{mask_into, opcode, write_header, MAX_HEADER_LEN};
+use crate::transport::WriteHalf;
+
+/// Payload bytes masked per write for large frames: the buffer never grows past this.
+const CHUNK: usize = 64 * 1024;
+
+/// The write side of one connection. Lives behind the connection's writer lock.
+#[derive(Debug, Default)]
+pub(crate) struct Writer {
+    /// The socket's write half; `None` until the connection opens and after it broke.
+    half: Option<WriteHalf>,
+    /// Header and masked payload of the frame being written.
+    buf: Vec<u8>,
+    /// Set once our close frame went out: "After sending a Close frame, the endpoint MUST NOT
+    /// send any more data frames."
+    close_sent: bool,
+}
+
+/// A fresh, unpredictable masking key for each frame: "The masking key needs to be
+/// unpredictable; thus, the masking key MUST be derived from a strong source of entropy"
+/// (RFC 6455 §10.3). `rand::rng()` is a cryptographically secure generator.
+fn mask_key() -> [u8; 4] {
+    rand::rng().random()
+}
+
+impl Writer {
+    /// Installs the write half once the connection is open.
+    pub(crate) fn attach(&mut self, half: WriteHalf) {
+        self.half = Some(half);
+    }
+
+    /// Whether data may still be written: open, and no close frame sent.
+    pub(crate) fn is_writable(&self) -> bool {
+        self.half.is_some() && !self.close_sent
+    }
+
+    /// Writes a data message, split into frames of at most `fragment_size` bytes.
+    /// Returns `Ok(false)` when the message was dropped because the close frame already went out.
+    pub(crate) fn message(
+        &mut self,
+        text: bool,
+        payload: &[u8],
+        fragment_size: usize,
+    ) -> io::Result<bool> {
+        if !self.is_writable() {
+            return Ok(false);
+        }
+        let first = if text { opcode::TEXT } else { opcode::BINARY };
+        let mut frames = payload.chunks(fragment_size.max(1)).peekable();
+        if frames.peek().is_none() {
+            self.frame(true, first, payload)?;
+            return Ok(true);
+        }
+        let mut op = first;
+        while let Some(part) = frames.next() {
+            self.frame(frames.peek().is_none(), op, part)?;
+            op = opcode::CONTINUATION;
+        }
+        Ok(true)
+    }
+
+    /// Writes a ping or pong (payload at most 125 bytes), unless the close frame went out.
+    pub(crate) fn control(&mut self, op: u8, payload: &[u8]) -> io::Result<()> {
+        debug_assert!(payload.len() <= 125);
+        if self.is_writable() {
+            self.frame(true, op, payload)?;
+        }
+        Ok(())
+    }
+
+    /// Writes our close frame, once: returns `Ok(false)` if one was sent before.
+    pub(crate) fn close(&mut self, payload: &[u8]) -> io::Result<bool> {
+        if !self.is_writable() {
+            return Ok(false);
+        }
+        self.close_sent = true;
+        self.frame(true, opcode::CLOSE, payload)?;
+        Ok(true)
+    }
+
+    /// Stops all writing and ends the write direction of the stream (FIN).
+    pub(crate) fn shut(&mut self) {
+        self.close_sent = true;
+        if let Some(mut half) = self.half.take() {
+            half.shutdown_write();
+        }
+    }
+
+    /// Forgets the write half after a write failed, so that nothing more is attempted.
+    pub(crate) fn broken(&mut self) {
+        self.close_sent = true;
+        self.half = None;
+    }
+
+    /// Encodes one frame with a fresh mask and writes it: header and masked payload in a single
+    /// write for frames up to [`CHUNK`], in chunks of that size beyond.
+    fn frame(&mut self, fin: bool, op: u8, payload: &[u8]) -> io::Result<()> {
+        let Some(half) = self.half.as_mut() else {
+            return Ok(());
+        };
+        let key = mask_key();
+        self.buf.clear();
+        self.buf.reserve(MAX_HEADER_LEN + payload.len().min(CHUNK));
+        write_header(&mut self.buf, fin, op, Some(key), payload.len() as u64);
+        // CHUNK is a multiple of 4, so every chunk starts at key phase 0.
+        let mut chunks = payload.chunks(CHUNK);
+        if let Some(first) = chunks.next() {
+            mask_into(&mut self.buf, first, key);
+        }
+        half.write_all(&self.buf)?;
+        for chunk in chunks {
+            self.buf.clear();
+            mask_into(&mut self.buf, chunk, key);
+            half.write_all(&self.buf)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::{mask_in_place, parse_header};
+    use std::io::Read;
+    use std::net::{TcpListener, TcpStream};
+
+    /// A writer over a loopback socket, and the peer end to read what it wrote.
+    fn pair() -> (Writer, TcpStream) {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let c = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let (s, _) = l.accept().unwrap();
+        let mut w = Writer::default();
+        w.attach(WriteHalf::Plain(c));
+        (w, s)
+    }
+
+    /// Reads one frame, unmasked: (fin, opcode, mask, payload).
+    fn read_frame(s: &mut TcpStream) -> (bool, u8, [u8; 4], Vec<u8>) {
+        let mut head = vec![0u8; 2];
+        s.read_exact(&mut head).unwrap();
+        loop {
+            if let Some((h, n)) = parse_header(&head).unwrap() {
+                assert_eq!(n, head.len());
+                let mut payload = vec![0u8; h.len as usize];
+                s.read_exact(&mut payload).unwrap();
+                let key = h.mask.expect("client frames are masked");
+                mask_in_place(&mut payload, key, 0);
+                return (h.fin, h.opcode, key, payload);
+            }
+            let mut b = [0u8; 1];
+            s.read_exact(&mut b).unwrap();
+            head.push(b[0]);
+        }
+    }
+
+    #[test]
+    fn frames_are_masked_with_a_fresh_key_each() {
+        let (mut w, mut s) = pair();
+        for _ in 0..4 {
+            assert!(w.message(true, b"hello", usize::MAX).unwrap());
+        }
+        let keys: Vec<_> = (0..4)
+            .map(|_| {
+                let (fin, op, key, payload) = read_frame(&mut s);
+                assert!(fin);
+                assert_eq!(op, opcode::TEXT);
+                assert_eq!(payload, b"hello");
+                key
+            })
+            .collect();
+        let distinct: std::collections::HashSet<_> = keys.iter().collect();
+        assert_eq!(distinct.len(), 4, "keys repeat: {keys:?}");
+    }
+
+    #[test]
+    fn large_messages_are_fragmented_and_chunked() {
+        let (mut w, mut s) = pair();
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let t = std::thread::spawn(move || {
+            w.message(false, &data, 150_000).unwrap();
+            w.message(false, b"", 10).unwrap();
+            data
+        });
+        let (fin1, op1, _, p1) = read_frame(&mut s);
+        let (fin2, op2, _, p2) = read_frame(&mut s);
+        let (fin3, op3, _, p3) = read_frame(&mut s);
+        let data = t.join().unwrap();
+        assert_eq!((fin1, op1, p1.len()), (false, opcode::BINARY, 150_000));
+        assert_eq!((fin2, op2), (true, opcode::CONTINUATION));
+        assert_eq!([p1, p2].concat(), data);
+        assert_eq!((fin3, op3, p3.len()), (true, opcode::BINARY, 0));
+    }
+
+    #[test]
+    fn nothing_is_written_after_the_close_frame() {
+        let (mut w, mut s) = pair();
+        assert!(w.close(&[0x03, 0xe8]).unwrap());
+        assert!(
+            !w.close(&[0x03, 0xe8]).unwrap(),
+            "a second close is not sent"
+        );
+        assert!(!w.message(true, b"late", usize::MAX).unwrap());
+        w.control(opcode::PONG, b"late").unwrap();
+        w.shut();
+        let (_, op, _, payload) = read_frame(&mut s);
+        assert_eq!((op, payload), (opcode::CLOSE, vec![0x03, 0xe8]));
+        let mut rest = Vec::new();
+        s.read_to_end(&mut rest).unwrap();
+        assert!(rest.is_empty(), "bytes after the close frame: {rest:?}");
+    }
+}
