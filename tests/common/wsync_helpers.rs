@@ -1,0 +1,77 @@
+//! Helpers that drive a [`wsync::WebSocket`] and check the events it reports.
+//!
+//! Each waits at most [`WAIT`] for an event, then fails the test.
+
+use wsync::{CloseEvent, Error, Event, Message, ReadyState, RecvTimeoutError, WebSocket};
+
+use super::WAIT;
+
+/// The next event, waiting at most [`WAIT`]; panics when none comes.
+pub fn next_event(ws: &WebSocket) -> Event {
+    ws.recv_timeout(WAIT).expect("no event within WAIT")
+}
+
+/// Expects the next event to be [`Event::Open`].
+pub fn expect_open(ws: &WebSocket) {
+    match next_event(ws) {
+        Event::Open => {}
+        other => panic!("expected Open, got {other:?}"),
+    }
+}
+
+/// Expects the next event to be a message and returns it.
+pub fn expect_message(ws: &WebSocket) -> Message {
+    match next_event(ws) {
+        Event::Message(m) => m,
+        other => panic!("expected a Message, got {other:?}"),
+    }
+}
+
+/// Expects the next event to be [`Event::Close`] (nothing skipped) and returns it.
+pub fn expect_close(ws: &WebSocket) -> CloseEvent {
+    match next_event(ws) {
+        Event::Close(c) => c,
+        other => panic!("expected Close, got {other:?}"),
+    }
+}
+
+/// Expects a failure: an [`Event::Error`], seen when the ready state is already CLOSED, then
+/// an [`Event::Close`] with code 1006 and `was_clean` false. Returns both.
+pub fn expect_error_then_close(ws: &WebSocket) -> (Error, CloseEvent) {
+    let error = match next_event(ws) {
+        Event::Error(e) => e,
+        other => panic!("expected Error, got {other:?}"),
+    };
+    assert_eq!(
+        ws.ready_state(),
+        ReadyState::Closed,
+        "ready state when the Error ({error:?}) is seen"
+    );
+    let close = expect_close(ws);
+    assert!(
+        close.code == 1006 && !close.was_clean,
+        "after an Error, expected Close 1006 unclean, got {close:?} (error: {error:?})"
+    );
+    (error, close)
+}
+
+/// Collects every event up to the [`Event::Close`]; returns those before it and the close.
+pub fn drain_to_close(ws: &WebSocket) -> (Vec<Event>, CloseEvent) {
+    let mut events = Vec::new();
+    loop {
+        match next_event(ws) {
+            Event::Close(c) => return (events, c),
+            other => events.push(other),
+        }
+    }
+}
+
+/// Asserts that the event channel is disconnected (as it must be after the Close event): a
+/// receive returns `Disconnected` at once rather than an event or a timeout.
+pub fn assert_disconnected(ws: &WebSocket) {
+    match ws.recv_timeout(WAIT) {
+        Err(RecvTimeoutError::Disconnected) => {}
+        Err(RecvTimeoutError::Timeout) => panic!("channel still connected after {WAIT:?}"),
+        Ok(event) => panic!("expected a disconnected channel, got {event:?}"),
+    }
+}
