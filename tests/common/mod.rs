@@ -26,7 +26,5 @@ pub const WAIT: Duration = Duration::from_secs(10);
 // The helpers that drive a `wsync::WebSocket`. They are written against the API contract
 // (`recv_timeout`, `ready_state`, `wsync::RecvTimeoutError`, ...), which the skeleton's stub
 // lacks; enable them (drop the two `cfg` lines) once src/ implements it.
-#[cfg(any())]
 mod wsync_helpers;
-#[cfg(any())]
 pub use wsync_helpers::*;
