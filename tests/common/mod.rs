@@ -23,8 +23,6 @@ pub use server::{echo, serve, serve_with, Server, ServerStream, Transport};
 /// instead of hanging.
 pub const WAIT: Duration = Duration::from_secs(10);
 
-// The helpers that drive a `wsync::WebSocket`. They are written against the API contract
-// (`recv_timeout`, `ready_state`, `wsync::RecvTimeoutError`, ...), which the skeleton's stub
-// lacks; enable them (drop the two `cfg` lines) once src/ implements it.
+// The helpers that drive a `wsync::WebSocket`.
 mod wsync_helpers;
 pub use wsync_helpers::*;

@@ -75,3 +75,13 @@ pub fn assert_disconnected(ws: &WebSocket) {
         Ok(event) => panic!("expected a disconnected channel, got {event:?}"),
     }
 }
+
+/// A builder for `url` that trusts the test CA, so the same test runs over ws:// and wss://.
+pub fn builder(url: &str) -> wsync::Builder {
+    WebSocket::builder(url).add_root_certificate_pem(super::tls::ca_pem())
+}
+
+/// Connects to `url` (trusting the test CA) and waits until OPEN.
+pub fn connect(url: &str) -> WebSocket {
+    builder(url).connect().expect("connect")
+}
