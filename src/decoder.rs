@@ -414,7 +414,11 @@ mod tests {
         let first = frame(false, opcode::TEXT, "κ".as_bytes());
         assert!(decode_all(&mut d, &first).unwrap().is_empty());
         let second = frame(true, opcode::CONTINUATION, &[0xce, 0x41, 0x41]);
-        assert_eq!(d.decode(&second[..3]), Ok((3, None)), "a lead byte may still complete");
+        assert_eq!(
+            d.decode(&second[..3]),
+            Ok((3, None)),
+            "a lead byte may still complete"
+        );
         assert_eq!(d.decode(&second[3..4]), Err(ProtocolError::InvalidUtf8));
     }
 

@@ -261,12 +261,11 @@ impl Session<'_> {
             data = &data[used..];
             match item {
                 None => {}
-                Some(Item::Message(m)) => {
-                    // "after the closing handshake has started ... messages are dropped"
-                    if self.shared.ready_state() == ReadyState::Open {
-                        self.events.send(Event::Message(m));
-                    }
+                // Messages that arrive once the closing handshake has started are dropped.
+                Some(Item::Message(m)) if self.shared.ready_state() == ReadyState::Open => {
+                    self.events.send(Event::Message(m));
                 }
+                Some(Item::Message(_)) => {}
                 Some(Item::Ping(payload)) => {
                     // "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in
                     // response ... The Pong frame MUST have identical Application data".

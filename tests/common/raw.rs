@@ -1,4 +1,5 @@
-//! A scripted raw-TCP peer for misbehaviour: it writes exactly the bytes a test gives it.
+//! A scripted raw peer for misbehaviour: it writes exactly the bytes a test gives it, over plain
+//! TCP or TLS ([`RawPeer::bind_on`]), so that misbehaviour tests run over ws:// and wss:// alike.
 //!
 //! It has its own small frame codec, written from RFC 6455 §5.2 and independent of wsync's:
 //!
@@ -20,6 +21,8 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use sha1::{Digest, Sha1};
+
+use super::server::{ServerStream, Transport};
 
 /// Opcode of a continuation frame (RFC 6455 §5.2: "%x0 denotes a continuation frame").
 pub const OP_CONT: u8 = 0x0;
@@ -45,22 +48,48 @@ pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct RawPeer {
     /// The listener; [`RawPeer::accept`] takes one connection from it.
     listener: TcpListener,
-    /// `ws://127.0.0.1:{port}/`.
+    /// `ws://127.0.0.1:{port}/`, or `wss://localhost:{port}/` over TLS.
     pub url: String,
     /// The listening port.
     pub port: u16,
+    /// Plain TCP or TLS.
+    transport: Transport,
 }
 
 impl RawPeer {
-    /// Binds `127.0.0.1:0`.
+    /// Binds `127.0.0.1:0`, plain TCP.
     pub fn bind() -> RawPeer {
+        RawPeer::bind_on(Transport::Plain)
+    }
+
+    /// Binds `127.0.0.1:0`; over TLS, connections are accepted with the test CA's localhost leaf.
+    pub fn bind_on(transport: Transport) -> RawPeer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let port = listener.local_addr().expect("local_addr").port();
+        let url = match transport {
+            Transport::Plain => format!("ws://127.0.0.1:{port}/"),
+            Transport::Tls => format!("wss://localhost:{port}/"),
+        };
         RawPeer {
             listener,
-            url: format!("ws://127.0.0.1:{port}/"),
+            url,
             port,
+            transport,
         }
+    }
+
+    /// [`RawPeer::spawn`] over the given transport.
+    pub fn spawn_on<F>(transport: Transport, f: F) -> (String, JoinHandle<()>)
+    where
+        F: FnOnce(RawConn) + Send + 'static,
+    {
+        let peer = RawPeer::bind_on(transport);
+        let url = peer.url.clone();
+        let handle = thread::Builder::new()
+            .name(format!("raw-peer-{}", peer.port))
+            .spawn(move || f(peer.accept()))
+            .expect("spawn raw peer thread");
+        (url, handle)
     }
 
     /// Binds, then runs `f` on the first connection in a new thread. Returns the URL to connect
@@ -69,13 +98,7 @@ impl RawPeer {
     where
         F: FnOnce(RawConn) + Send + 'static,
     {
-        let peer = RawPeer::bind();
-        let url = peer.url.clone();
-        let handle = thread::Builder::new()
-            .name(format!("raw-peer-{}", peer.port))
-            .spawn(move || f(peer.accept()))
-            .expect("spawn raw peer thread");
-        (url, handle)
+        RawPeer::spawn_on(Transport::Plain, f)
     }
 
     /// Accepts one connection, with `TCP_NODELAY` and a [`READ_TIMEOUT`] read timeout.
@@ -85,6 +108,12 @@ impl RawPeer {
         stream
             .set_read_timeout(Some(READ_TIMEOUT))
             .expect("read timeout");
+        let stream = match self.transport {
+            Transport::Plain => ServerStream::Plain(stream),
+            Transport::Tls => ServerStream::Tls(
+                super::tls::accept(stream, super::tls::Leaf::Good).expect("raw peer: TLS accept"),
+            ),
+        };
         RawConn {
             stream,
             buf: Vec::new(),
@@ -149,8 +178,8 @@ pub struct Frame {
 /// One accepted connection of a [`RawPeer`].
 #[derive(Debug)]
 pub struct RawConn {
-    /// The socket.
-    stream: TcpStream,
+    /// The stream, plain or TLS.
+    stream: ServerStream,
     /// Bytes read but not consumed yet (e.g. frames that followed the request).
     buf: Vec<u8>,
 }
@@ -158,12 +187,13 @@ pub struct RawConn {
 impl RawConn {
     /// The socket, e.g. to change its read timeout.
     pub fn stream(&self) -> &TcpStream {
-        &self.stream
+        self.stream.tcp()
     }
 
     /// Sets the read timeout (default [`READ_TIMEOUT`]).
     pub fn set_read_timeout(&self, timeout: Duration) {
         self.stream
+            .tcp()
             .set_read_timeout(Some(timeout))
             .expect("set read timeout");
     }
@@ -360,7 +390,7 @@ impl RawConn {
 
     /// Shuts the TCP connection down both ways, ignoring errors.
     pub fn shutdown(&self) {
-        let _ = self.stream.shutdown(Shutdown::Both);
+        let _ = self.stream.tcp().shutdown(Shutdown::Both);
     }
 }
 
