@@ -112,6 +112,54 @@ impl Decoder {
         }
     }
 
+    /// The zero-copy path for large payloads: while a data frame's payload is pending, the
+    /// message buffer (with room reserved for the whole frame) and how many payload bytes the
+    /// frame still expects. The caller appends up to that many bytes to the buffer straight
+    /// from the socket, then calls [`Decoder::payload_appended`].
+    pub(crate) fn payload_target(&mut self) -> Option<(&mut Vec<u8>, u64)> {
+        match self.state {
+            State::Payload { header, remaining } if !opcode::is_control(header.opcode) => {
+                let partial = self.message.as_mut()?;
+                Some((&mut partial.data, remaining))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the message being assembled is text.
+    pub(crate) fn is_text_pending(&self) -> bool {
+        self.message.as_ref().is_some_and(|p| p.text)
+    }
+
+    /// Accounts for payload bytes the caller appended to the message buffer from `from` on
+    /// (see [`Decoder::payload_target`]), with the same checks as [`Decoder::decode`].
+    pub(crate) fn payload_appended(&mut self, from: usize) -> Result<Option<Item>, ProtocolError> {
+        let State::Payload { header, remaining } = self.state else {
+            return Ok(None);
+        };
+        let partial = self
+            .message
+            .as_mut()
+            .expect("a data frame always has a message");
+        let n = (partial.data.len() - from) as u64;
+        debug_assert!(n <= remaining);
+        if partial.text {
+            partial
+                .utf8
+                .feed(&partial.data[from..])
+                .map_err(|_| ProtocolError::InvalidUtf8)?;
+        }
+        if n < remaining {
+            self.state = State::Payload {
+                header,
+                remaining: remaining - n,
+            };
+            return Ok(None);
+        }
+        self.state = State::Header;
+        self.finish_frame(header)
+    }
+
     /// Parses a header from the stash plus `input`; returns it and how much of `input` it took.
     fn read_header(&mut self, input: &[u8]) -> Result<Option<(FrameHeader, usize)>, ProtocolError> {
         if self.header_len == 0 {
@@ -420,6 +468,40 @@ mod tests {
             "a lead byte may still complete"
         );
         assert_eq!(d.decode(&second[3..4]), Err(ProtocolError::InvalidUtf8));
+    }
+
+    #[test]
+    fn payload_can_be_appended_directly() {
+        let mut d = Decoder::new(1 << 20, 1 << 20);
+        let payload: Vec<u8> = (0..100_000u32).map(|i| i as u8).collect();
+        let f = frame(true, opcode::BINARY, &payload);
+        // The 10-byte header plus the first 1000 bytes through `decode`, the rest appended directly.
+        assert_eq!(d.decode(&f[..1010]), Ok((1010, None)));
+        let (buf, remaining) = d.payload_target().expect("a payload is pending");
+        assert_eq!(remaining, 99_000);
+        assert!(
+            buf.capacity() >= 100_000,
+            "room for the whole frame is reserved"
+        );
+        let from = buf.len();
+        buf.extend_from_slice(&f[1010..50_010]);
+        assert_eq!(d.payload_appended(from), Ok(None));
+        let (buf, remaining) = d.payload_target().unwrap();
+        assert_eq!(remaining, 50_000);
+        let from = buf.len();
+        buf.extend_from_slice(&f[50_010..]);
+        assert_eq!(
+            d.payload_appended(from),
+            Ok(Some(Item::Message(Message::Binary(payload))))
+        );
+        assert!(d.payload_target().is_none());
+        // Text appended directly is validated as it arrives.
+        let mut d = Decoder::new(1 << 20, 1 << 20);
+        let f = frame(true, opcode::TEXT, b"abcdef\xff");
+        assert_eq!(d.decode(&f[..3]), Ok((3, None)));
+        let (buf, _) = d.payload_target().unwrap();
+        buf.extend_from_slice(&f[3..]);
+        assert_eq!(d.payload_appended(1), Err(ProtocolError::InvalidUtf8));
     }
 
     proptest! {

@@ -25,6 +25,11 @@ use crate::transport::{ReadHalf, WriteHalf};
 const READ_MIN: usize = 8 * 1024;
 const READ_MAX: usize = 256 * 1024;
 
+/// Payloads with at least this much still to come are read straight into the message buffer,
+/// not through the read buffer. Text goes in steps of this size, so that bad UTF-8 is still
+/// found as it arrives.
+const DIRECT_MIN: u64 = 64 * 1024;
+
 /// Everything the reader thread needs to open the connection.
 pub(crate) struct Setup {
     pub(crate) target: Target,
@@ -223,6 +228,9 @@ impl Session<'_> {
         }
         let mut buf = vec![0u8; READ_MIN];
         loop {
+            if let Some(end) = self.read_payload_directly() {
+                return end;
+            }
             let n = match self.read.read(&mut buf) {
                 Ok(0) => return Ending::Failed(self.lost(None)),
                 Ok(n) => n,
@@ -236,6 +244,30 @@ impl Session<'_> {
                 buf.resize(buf.len() * 2, 0);
             } else if n < READ_MIN / 2 && buf.len() > READ_MIN {
                 buf = vec![0u8; READ_MIN];
+            }
+        }
+    }
+
+    /// The zero-copy path: with the read buffer drained and a large data payload pending, reads
+    /// the payload straight into the message buffer. Returns how reading ends, if it does.
+    fn read_payload_directly(&mut self) -> Option<Ending> {
+        loop {
+            let text = self.decoder.is_text_pending();
+            let (data, remaining) = self.decoder.payload_target()?;
+            if remaining < DIRECT_MIN {
+                return None;
+            }
+            let from = data.len();
+            let want = if text { DIRECT_MIN } else { remaining };
+            let got = match self.read.read_append(data, want) {
+                Ok(n) => n as u64,
+                Err(e) => return Some(Ending::Failed(self.lost(Some(e)))),
+            };
+            match self.decoder.payload_appended(from) {
+                Err(e) => return Some(Ending::Failed(e.into())),
+                Ok(_) if got < want => return Some(Ending::Failed(self.lost(None))),
+                Ok(Some(item)) => return self.handle(item),
+                Ok(None) => {}
             }
         }
     }
@@ -259,24 +291,31 @@ impl Session<'_> {
                 Err(e) => return Some(Ending::Failed(e.into())),
             };
             data = &data[used..];
-            match item {
-                None => {}
-                // Messages that arrive once the closing handshake has started are dropped.
-                Some(Item::Message(m)) if self.shared.ready_state() == ReadyState::Open => {
-                    self.events.send(Event::Message(m));
-                }
-                Some(Item::Message(_)) => {}
-                Some(Item::Ping(payload)) => {
-                    // "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in
-                    // response ... The Pong frame MUST have identical Application data".
-                    if let Err(e) = self.shared.writer().control(opcode::PONG, &payload) {
-                        return Some(Ending::Failed(Error::Io(e)));
-                    }
-                }
-                // "A response to an unsolicited Pong frame is not expected."
-                Some(Item::Pong) => {}
-                Some(Item::Close(close)) => return Some(Ending::Close(close)),
+            if let Some(end) = item.and_then(|item| self.handle(item)) {
+                return Some(end);
             }
+        }
+        None
+    }
+
+    /// Acts on one item; returns how reading ends, if it does.
+    fn handle(&mut self, item: Item) -> Option<Ending> {
+        match item {
+            // Messages that arrive once the closing handshake has started are dropped.
+            Item::Message(m) if self.shared.ready_state() == ReadyState::Open => {
+                self.events.send(Event::Message(m));
+            }
+            Item::Message(_) => {}
+            Item::Ping(payload) => {
+                // "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in
+                // response ... The Pong frame MUST have identical Application data".
+                if let Err(e) = self.shared.writer().control(opcode::PONG, &payload) {
+                    return Some(Ending::Failed(Error::Io(e)));
+                }
+            }
+            // "A response to an unsolicited Pong frame is not expected."
+            Item::Pong => {}
+            Item::Close(close) => return Some(Ending::Close(close)),
         }
         None
     }

@@ -154,6 +154,12 @@ impl TlsReader {
     }
 }
 
+impl Read for TlsReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        TlsReader::read(self, buf)
+    }
+}
+
 impl TlsWriter {
     /// Encrypts and sends all of `bytes`.
     pub(crate) fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {

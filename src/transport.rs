@@ -37,6 +37,17 @@ impl ReadHalf {
         }
     }
 
+    /// Appends up to `limit` bytes to `buf`, blocking until that many have arrived or the
+    /// stream ends; returns how many. Over plain TCP the bytes land in `buf`'s spare capacity
+    /// without being zero-filled first.
+    pub(crate) fn read_append(&mut self, buf: &mut Vec<u8>, limit: u64) -> io::Result<usize> {
+        match self {
+            ReadHalf::Plain(s) => s.take(limit).read_to_end(buf),
+            #[cfg(feature = "native-tls")]
+            ReadHalf::Tls(t) => t.take(limit).read_to_end(buf),
+        }
+    }
+
     /// The TCP socket underneath, for timeouts.
     pub(crate) fn tcp(&self) -> &TcpStream {
         match self {
