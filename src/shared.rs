@@ -5,9 +5,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
-use crate::close::{encode_close_payload, validate_user_close};
+use crate::close::encode_close_payload;
 use crate::error::{Error, Result};
 use crate::event::ReadyState;
+use crate::payload::Payload;
 use crate::writer::Writer;
 
 /// The TCP socket, once there is one, so that other threads can shut it down.
@@ -166,11 +167,47 @@ impl Shared {
         }
     }
 
-    /// `close(code, reason)`, as the browser defines it.
-    pub(crate) fn close(self: &Arc<Self>, code: Option<u16>, reason: &str) -> Result<()> {
-        if let Some(code) = code {
-            validate_user_close(code, reason)?;
+    /// Like [`Shared::send`] for several messages, written with as few writes as possible.
+    pub(crate) fn send_batch<'a>(
+        &self,
+        messages: impl IntoIterator<Item = Payload<'a>>,
+    ) -> Result<()> {
+        let state = self.ready_state();
+        if state == ReadyState::Connecting {
+            return Err(Error::InvalidState);
         }
+        let mut writer = self.writer();
+        let mut written = 0u64;
+        let mut result = Ok(());
+        for m in messages {
+            let (text, bytes) = match &m {
+                Payload::Text(t) => (true, t.as_bytes()),
+                Payload::Binary(b) => (false, &b[..]),
+            };
+            self.buffered
+                .fetch_add(bytes.len() as u64, Ordering::AcqRel);
+            if state != ReadyState::Open || result.is_err() {
+                continue;
+            }
+            match writer.queue(text, bytes, self.fragment_size) {
+                Ok(true) => written += bytes.len() as u64,
+                Ok(false) => {}
+                Err(e) => result = Err(e),
+            }
+        }
+        if let Err(e) = result.and_then(|()| writer.flush()) {
+            writer.broken();
+            drop(writer);
+            self.shutdown();
+            return Err(Error::Io(e));
+        }
+        self.buffered.fetch_sub(written, Ordering::AcqRel);
+        Ok(())
+    }
+
+    /// `close(code, reason)`, as the browser defines it. The caller validates the arguments:
+    /// `close_with` checks them, and `Drop` sends 1001, which users may not.
+    pub(crate) fn close(self: &Arc<Self>, code: Option<u16>, reason: &str) -> Result<()> {
         loop {
             match self.ready_state() {
                 ReadyState::Closing | ReadyState::Closed => return Ok(()),

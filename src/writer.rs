@@ -8,7 +8,8 @@ use rand::Rng;
 use crate::frame::{mask_into, opcode, write_header, MAX_HEADER_LEN};
 use crate::transport::WriteHalf;
 
-/// Payload bytes masked per write for large frames: the buffer never grows past this.
+/// The most bytes gathered before a write: large frames go out in pieces of this size, and
+/// small frames of one batch share writes up to it. The buffer never grows much past it.
 const CHUNK: usize = 64 * 1024;
 
 /// The write side of one connection. Lives behind the connection's writer lock.
@@ -49,6 +50,20 @@ impl Writer {
         payload: &[u8],
         fragment_size: usize,
     ) -> io::Result<bool> {
+        let queued = self.queue(text, payload, fragment_size)?;
+        self.flush()?;
+        Ok(queued)
+    }
+
+    /// Encodes a data message into the buffer, writing only when the buffer fills: several
+    /// messages queued in a row share writes. Call [`Writer::flush`] after the last one.
+    /// Returns `Ok(false)` when the message was dropped because the close frame already went out.
+    pub(crate) fn queue(
+        &mut self,
+        text: bool,
+        payload: &[u8],
+        fragment_size: usize,
+    ) -> io::Result<bool> {
         if !self.is_writable() {
             return Ok(false);
         }
@@ -66,11 +81,25 @@ impl Writer {
         Ok(true)
     }
 
+    /// Writes out whatever the buffer holds.
+    pub(crate) fn flush(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let result = match self.half.as_mut() {
+            Some(half) => half.write_all(&self.buf),
+            None => Ok(()),
+        };
+        self.buf.clear();
+        result
+    }
+
     /// Writes a ping or pong (payload at most 125 bytes), unless the close frame went out.
     pub(crate) fn control(&mut self, op: u8, payload: &[u8]) -> io::Result<()> {
         debug_assert!(payload.len() <= 125);
         if self.is_writable() {
             self.frame(true, op, payload)?;
+            self.flush()?;
         }
         Ok(())
     }
@@ -82,6 +111,7 @@ impl Writer {
         }
         self.close_sent = true;
         self.frame(true, opcode::CLOSE, payload)?;
+        self.flush()?;
         Ok(true)
     }
 
@@ -99,26 +129,25 @@ impl Writer {
         self.half = None;
     }
 
-    /// Encodes one frame with a fresh mask and writes it: header and masked payload in a single
-    /// write for frames up to [`CHUNK`], in chunks of that size beyond.
+    /// Encodes one frame with a fresh mask into the buffer, header and payload together,
+    /// writing whenever the buffer reaches [`CHUNK`].
     fn frame(&mut self, fin: bool, op: u8, payload: &[u8]) -> io::Result<()> {
-        let Some(half) = self.half.as_mut() else {
-            return Ok(());
-        };
-        let key = mask_key();
-        self.buf.clear();
-        self.buf.reserve(MAX_HEADER_LEN + payload.len().min(CHUNK));
-        write_header(&mut self.buf, fin, op, Some(key), payload.len() as u64);
-        // CHUNK is a multiple of 4, so every chunk starts at key phase 0.
-        let mut chunks = payload.chunks(CHUNK);
-        if let Some(first) = chunks.next() {
-            mask_into(&mut self.buf, first, key);
+        if self.buf.len() + MAX_HEADER_LEN > CHUNK {
+            self.flush()?;
         }
-        half.write_all(&self.buf)?;
-        for chunk in chunks {
-            self.buf.clear();
-            mask_into(&mut self.buf, chunk, key);
-            half.write_all(&self.buf)?;
+        let key = mask_key();
+        write_header(&mut self.buf, fin, op, Some(key), payload.len() as u64);
+        let mut rest = payload;
+        while !rest.is_empty() {
+            // Pieces are multiples of 4 bytes until the last, so each starts at key phase 0.
+            let mut room = CHUNK.saturating_sub(self.buf.len()) & !3;
+            if room == 0 {
+                self.flush()?;
+                room = CHUNK;
+            }
+            let take = rest.len().min(room);
+            mask_into(&mut self.buf, &rest[..take], key);
+            rest = &rest[take..];
         }
         Ok(())
     }
@@ -196,6 +225,46 @@ mod tests {
         assert_eq!((fin2, op2), (true, opcode::CONTINUATION));
         assert_eq!([p1, p2].concat(), data);
         assert_eq!((fin3, op3, p3.len()), (true, opcode::BINARY, 0));
+    }
+
+    #[test]
+    fn queued_messages_share_writes_and_keep_their_order() {
+        let (mut w, mut s) = pair();
+        let t = std::thread::spawn(move || {
+            for i in 0..5000u32 {
+                assert!(w
+                    .queue(i % 2 == 0, &i.to_be_bytes().repeat(i as usize % 7), 3)
+                    .unwrap());
+            }
+            // Nothing may be left behind in the buffer once flushed.
+            w.flush().unwrap();
+            w
+        });
+        for i in 0..5000u32 {
+            let want = i.to_be_bytes().repeat(i as usize % 7);
+            let mut got = Vec::new();
+            loop {
+                let (fin, op, _, payload) = read_frame(&mut s);
+                let first = got.is_empty() && (op != opcode::CONTINUATION);
+                assert!(first || op == opcode::CONTINUATION, "message {i}");
+                if first {
+                    assert_eq!(
+                        op,
+                        if i % 2 == 0 {
+                            opcode::TEXT
+                        } else {
+                            opcode::BINARY
+                        }
+                    );
+                }
+                got.extend(payload);
+                if fin {
+                    break;
+                }
+            }
+            assert_eq!(got, want, "message {i}");
+        }
+        drop(t.join().unwrap());
     }
 
     #[test]
