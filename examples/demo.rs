@@ -15,13 +15,15 @@ fn start_echo_peer() -> std::io::Result<(String, thread::JoinHandle<()>)> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let url = format!("ws://{}/demo", listener.local_addr()?);
     let peer = thread::spawn(move || {
-        let Ok((tcp, _)) = listener.accept() else { return };
-        let Ok(mut ws) = tungstenite::accept(tcp) else { return };
+        let Ok((tcp, _)) = listener.accept() else {
+            return;
+        };
+        let Ok(mut ws) = tungstenite::accept(tcp) else {
+            return;
+        };
         while let Ok(msg) = ws.read() {
-            if msg.is_text() || msg.is_binary() {
-                if ws.send(msg).is_err() {
-                    return;
-                }
+            if (msg.is_text() || msg.is_binary()) && ws.send(msg).is_err() {
+                return;
             }
         }
     });

@@ -33,4 +33,4 @@ pub use crossbeam_channel::{RecvTimeoutError, TryRecvError};
 pub use error::{Error, HandshakeError, ProtocolError, Result, Timeout};
 pub use event::{CloseEvent, Event, Message, ReadyState};
 pub use payload::Payload;
-pub use websocket::WebSocket;
+pub use websocket::{Iter, WebSocket};

@@ -47,16 +47,26 @@ pub(crate) fn spawn(shared: Arc<Shared>, setup: Setup, tx: Sender<Event>) -> io:
         .map(drop)
 }
 
-/// The event channel's sending end, dropped right after the `Close` event.
-struct Events(Option<Sender<Event>>);
+/// The event channel's sending end, dropped right after the `Close` event, and how many events
+/// went through it.
+struct Events {
+    tx: Option<Sender<Event>>,
+    sent: u64,
+}
 
 impl Events {
     /// Sends an event; blocks while the queue is full (backpressure). If the handle and every
     /// receiver are gone, the event is dropped.
-    fn send(&self, event: Event) {
-        if let Some(tx) = &self.0 {
+    fn send(&mut self, event: Event) {
+        if let Some(tx) = &self.tx {
+            self.sent += 1;
             let _ = tx.send(event);
         }
+    }
+
+    /// Whether every event sent has been taken from the queue.
+    fn is_drained(&self) -> bool {
+        self.tx.as_ref().is_none_or(Sender::is_empty)
     }
 
     /// Sends the error, if any, then the close event, and disconnects the channel.
@@ -65,7 +75,7 @@ impl Events {
             self.send(Event::Error(e));
         }
         self.send(Event::Close(close));
-        self.0 = None;
+        self.tx = None;
     }
 }
 
@@ -79,7 +89,10 @@ fn abnormal() -> CloseEvent {
 }
 
 fn run(shared: Arc<Shared>, setup: Setup, tx: Sender<Event>) {
-    let mut events = Events(Some(tx));
+    let mut events = Events {
+        tx: Some(tx),
+        sent: 0,
+    };
     let opened = open(&shared, &setup).and_then(|read| {
         if shared.transition(ReadyState::Connecting, ReadyState::Open) {
             Ok(read)
@@ -354,6 +367,10 @@ impl Session<'_> {
     fn fail(&mut self, e: Error) {
         let sent = match &e {
             Error::Protocol(p) => {
+                let events = &self.events;
+                let limit = self.shared.close_timeout;
+                self.shared
+                    .wait_for_app(events.sent, || events.is_drained(), limit);
                 let mut payload = Vec::with_capacity(2);
                 encode_close_payload(p.close_code(), "", &mut payload);
                 matches!(self.shared.writer().close(&payload), Ok(true))

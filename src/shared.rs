@@ -36,6 +36,14 @@ pub(crate) struct Shared {
     extensions: OnceLock<String>,
     pub(crate) close_timeout: Duration,
     pub(crate) fragment_size: usize,
+    /// Calls to the handle's receive methods so far.
+    asks: AtomicU64,
+    /// Events the handle's receive methods returned so far.
+    taken: AtomicU64,
+    /// The value of `asks` in the call that returned the last event.
+    ask_of_last_take: AtomicU64,
+    /// The raw receiver was handed out, so receives may bypass the counters above.
+    raw_receiver: AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -56,6 +64,10 @@ impl Shared {
             extensions: OnceLock::new(),
             close_timeout,
             fragment_size,
+            asks: AtomicU64::new(0),
+            taken: AtomicU64::new(0),
+            ask_of_last_take: AtomicU64::new(0),
+            raw_receiver: AtomicBool::new(false),
         }
     }
 
@@ -75,6 +87,45 @@ impl Shared {
     pub(crate) fn set_closed(&self) {
         self.state
             .store(ReadyState::Closed as u8, Ordering::Release);
+    }
+
+    /// A receive method was called; returns the call's number, for [`Shared::took`].
+    pub(crate) fn asking(&self) -> u64 {
+        self.asks.fetch_add(1, Ordering::AcqRel) + 1
+    }
+
+    /// The receive call number `ask` returned an event.
+    pub(crate) fn took(&self, ask: u64) {
+        self.ask_of_last_take.store(ask, Ordering::Release);
+        self.taken.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// The raw receiver was handed out.
+    pub(crate) fn expose_receiver(&self) {
+        self.raw_receiver.store(true, Ordering::Release);
+    }
+
+    /// Waits until the application has taken all `sent` events and come back for more, or
+    /// `limit` passed. A server that sends a message and then breaks the protocol is failed
+    /// only once the application had its turn with the message (and perhaps answered it), as
+    /// if it had read the two one after the other itself. Polls: this is the rare failure path.
+    pub(crate) fn wait_for_app(&self, sent: u64, queue_empty: impl Fn() -> bool, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        let mut pause = Duration::from_micros(20);
+        loop {
+            let caught_up = if self.raw_receiver.load(Ordering::Acquire) {
+                queue_empty()
+            } else {
+                self.taken.load(Ordering::Acquire) >= sent
+                    && self.asks.load(Ordering::Acquire)
+                        > self.ask_of_last_take.load(Ordering::Acquire)
+            };
+            if caught_up || Instant::now() >= deadline {
+                return;
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(2));
+        }
     }
 
     /// Bytes accepted by `send` and not yet written.

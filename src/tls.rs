@@ -36,12 +36,19 @@ pub(crate) struct MemIo {
     read_at: usize,
     outgoing: Vec<u8>,
     eof: bool,
+    /// A socket error to hand to the session on its next read (then the stream ends), so that
+    /// the TLS library reports it as its own failure.
+    error: Option<io::Error>,
 }
 
 impl Read for MemIo {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let avail = &self.incoming[self.read_at..];
         if avail.is_empty() {
+            if let Some(e) = self.error.take() {
+                self.eof = true;
+                return Err(e);
+            }
             if self.eof {
                 return Ok(0);
             }
@@ -178,6 +185,14 @@ impl TlsWriter {
     }
 }
 
+/// Whether a socket error is a socket timeout running out.
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
 /// Runs the TLS handshake over `tcp` for `domain`, by `deadline`, and splits the result.
 pub(crate) fn handshake(
     connector: &TlsConnector,
@@ -211,31 +226,31 @@ pub(crate) fn handshake(
         };
         let io = mid.get_mut();
         if !io.outgoing.is_empty() {
-            (&wire).write_all(&io.outgoing)?;
+            let sent = (&wire).write_all(&io.outgoing);
             io.outgoing.clear();
+            if let Err(e) = sent {
+                if is_timeout(&e) {
+                    return Err(Error::Timeout(Timeout::Handshake));
+                }
+                // A handshake cut short is a TLS failure: let the session report it.
+                io.error = Some(e);
+                attempt = mid.handshake();
+                continue;
+            }
         }
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(Error::Timeout(Timeout::Handshake));
         }
         tcp_in.set_read_timeout(Some(left))?;
-        let n = match tcp_in.read(&mut raw) {
-            Ok(n) => n,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                return Err(Error::Timeout(Timeout::Handshake))
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let read = tcp_in.read(&mut raw);
         let io = mid.get_mut();
-        if n == 0 {
-            io.eof = true;
-        } else {
-            io.incoming.extend_from_slice(&raw[..n]);
+        match read {
+            Ok(0) => io.eof = true,
+            Ok(n) => io.incoming.extend_from_slice(&raw[..n]),
+            Err(e) if is_timeout(&e) => return Err(Error::Timeout(Timeout::Handshake)),
+            // A reset is a handshake cut short, as the end of the stream is.
+            Err(e) => io.error = Some(e),
         }
         attempt = mid.handshake();
     }

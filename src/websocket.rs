@@ -92,9 +92,9 @@ impl WebSocket {
 
     /// Waits for the first event: `Open`, or the error that prevented it.
     pub(crate) fn wait_open(self) -> Result<WebSocket> {
-        match self.events.recv() {
-            Ok(Event::Open) => Ok(self),
-            Ok(Event::Error(e)) => Err(e),
+        match self.recv() {
+            Some(Event::Open) => Ok(self),
+            Some(Event::Error(e)) => Err(e),
             _ => Err(Error::AbnormalClosure),
         }
     }
@@ -175,37 +175,74 @@ impl WebSocket {
 
     /// Waits for the next event; `None` once the channel has disconnected after `Close`.
     pub fn recv(&self) -> Option<Event> {
-        self.events.recv().ok()
+        let ask = self.shared.asking();
+        let event = self.events.recv().ok();
+        self.taken(ask, event.is_some());
+        event
     }
 
     /// Waits at most `timeout` for the next event.
     pub fn recv_timeout(&self, timeout: Duration) -> std::result::Result<Event, RecvTimeoutError> {
-        self.events.recv_timeout(timeout)
+        let ask = self.shared.asking();
+        let event = self.events.recv_timeout(timeout);
+        self.taken(ask, event.is_ok());
+        event
     }
 
     /// Takes the next event if one is waiting.
     pub fn try_recv(&self) -> std::result::Result<Event, TryRecvError> {
-        self.events.try_recv()
+        let ask = self.shared.asking();
+        let event = self.events.try_recv();
+        self.taken(ask, event.is_ok());
+        event
+    }
+
+    /// Records a receive call for [`Shared::wait_for_app`].
+    fn taken(&self, ask: u64, got: bool) {
+        if got {
+            self.shared.took(ask);
+        }
     }
 
     /// The channel the events arrive on, for `crossbeam_channel::select!` over several sockets
     /// and timers. Cloning it is allowed; each event goes to one receiver.
+    ///
+    /// When a server breaks the protocol right after sending messages, the connection is failed
+    /// once the application has taken those messages: through this receiver that is when the
+    /// queue is empty, through [`recv`](WebSocket::recv) and its siblings when the application
+    /// asks for the next event, which leaves it time to answer the last one first.
     pub fn events(&self) -> &Receiver<Event> {
+        self.shared.expose_receiver();
         &self.events
     }
 
-    /// Iterates over the events until the channel disconnects after `Close`.
-    pub fn iter(&self) -> crossbeam_channel::Iter<'_, Event> {
-        self.events.iter()
+    /// Iterates over the events, as [`recv`](WebSocket::recv) does, until the channel
+    /// disconnects after `Close`.
+    pub fn iter(&self) -> Iter<'_> {
+        Iter { ws: self }
+    }
+}
+
+/// An iterator over a socket's events, from [`WebSocket::iter`]; it ends after `Close`.
+#[derive(Debug)]
+pub struct Iter<'a> {
+    ws: &'a WebSocket,
+}
+
+impl Iterator for Iter<'_> {
+    type Item = Event;
+
+    fn next(&mut self) -> Option<Event> {
+        self.ws.recv()
     }
 }
 
 impl<'a> IntoIterator for &'a WebSocket {
     type Item = Event;
-    type IntoIter = crossbeam_channel::Iter<'a, Event>;
+    type IntoIter = Iter<'a>;
 
-    fn into_iter(self) -> Self::IntoIter {
-        self.events.iter()
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
     }
 }
 

@@ -33,7 +33,11 @@ pub enum Transport {
 
 impl Transport {
     /// Both transports, for tests that run once per transport.
+    #[cfg(feature = "native-tls")]
     pub const ALL: [Transport; 2] = [Transport::Plain, Transport::Tls];
+    /// Without TLS support, only plain TCP.
+    #[cfg(not(feature = "native-tls"))]
+    pub const ALL: [Transport; 1] = [Transport::Plain];
 
     /// The URL scheme: `"ws"` or `"wss"`.
     pub fn scheme(&self) -> &'static str {
@@ -262,4 +266,38 @@ pub fn echo(transport: Transport) -> Server {
             Err(e) => panic!("echo peer: read failed: {e}"),
         }
     })
+}
+
+/// A TLS peer presenting `leaf` (where [`Transport::Tls`] always presents [`tls::Leaf::Good`]):
+/// accepts one connection like the other peers and passes `run` the outcome of the server side
+/// of the TLS handshake, an error when the client refused the certificate. The URL is
+/// `wss://localhost:{port}/`.
+pub fn tls_peer<F>(leaf: tls::Leaf, run: F) -> Server
+where
+    F: FnOnce(io::Result<ServerStream>) + Send + 'static,
+{
+    let mut server = spawn_peer(Transport::Plain, move |stream| match stream {
+        ServerStream::Plain(tcp) => run(tls::accept(tcp, leaf).map(ServerStream::Tls)),
+        ServerStream::Tls(_) => unreachable!("the peer was spawned over plain TCP"),
+    });
+    server.url = format!("wss://localhost:{}/", server.port);
+    server
+}
+
+/// The body of [`echo`] for a peer on any stream (e.g. the `SslStream` of
+/// [`tls::accept_requiring_client_cert`]): sends back every text and binary message until the
+/// client closes or goes away.
+pub fn echo_stream<S: Read + Write>(mut ws: WebSocket<S>) {
+    loop {
+        match ws.read() {
+            Ok(m @ (Message::Text(_) | Message::Binary(_))) => match ws.send(m) {
+                Ok(()) => {}
+                Err(e) if is_disconnect(&e) => return,
+                Err(e) => panic!("echo peer: send failed: {e}"),
+            },
+            Ok(_) => {}
+            Err(e) if is_disconnect(&e) => return,
+            Err(e) => panic!("echo peer: read failed: {e}"),
+        }
+    }
 }

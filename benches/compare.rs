@@ -1,0 +1,1062 @@
+//! wsync against tungstenite 0.30, side by side against the same in-process raw peer, in one run.
+//!
+//! ```text
+//! cargo bench --bench compare                 # everything
+//! cargo bench --bench compare -- recv         # scenarios whose name contains "recv"
+//! cargo bench --bench compare -- --quick      # smaller N, for a fast look
+//! cargo bench --bench compare -- =recv1m --only=wsync   # one scenario, one client: profiling
+//! ```
+//!
+//! Scenarios: `send16`, `send1m`, `recv16`, `recv1m`, `echo32`, their wss variants `wss-send1m`,
+//! `wss-recv1m`, `wss-echo32`, and `idle-rss` (RSS of 1,000 and 10,000 idle connections).
+//! Each scenario runs the clients alternately, a discarded warm-up round and then several
+//! measured rounds, and reports the median of the rounds, so that noise hits every client.
+//! Wall time ends when the peer has counted the last message (sends) or when the client has the
+//! last message (receives). CPU time is the process's (getrusage) minus the peer thread's
+//! (schedstat) over the same window, per message.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use support::{process_cpu_ns, thread_cpu_ns, ConnInfo, IdlePeer, Peer};
+use tungstenite::stream::MaybeTlsStream;
+use tungstenite::{Bytes, Connector, Message};
+use wsync::{Event, WebSocket};
+
+const CA: &[u8] = include_bytes!("../tests/fixtures/tls/ca.pem");
+const P12: &[u8] = include_bytes!("../tests/fixtures/tls/localhost.p12");
+const MIB: usize = 1 << 20;
+
+type Tung = tungstenite::WebSocket<MaybeTlsStream<TcpStream>>;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Tr {
+    Ws,
+    Wss,
+}
+
+struct Env {
+    plain: Peer,
+    tls: Peer,
+    quick: bool,
+}
+
+impl Env {
+    fn peer(&self, tr: Tr) -> &Peer {
+        match tr {
+            Tr::Ws => &self.plain,
+            Tr::Wss => &self.tls,
+        }
+    }
+
+    fn url(&self, tr: Tr, path: &str) -> String {
+        match tr {
+            Tr::Ws => format!("ws://127.0.0.1:{}{path}", self.plain.addr.port()),
+            Tr::Wss => format!("wss://localhost:{}{path}", self.tls.addr.port()),
+        }
+    }
+
+    /// Forgets signals left over from earlier rounds.
+    fn drain(&self, tr: Tr) {
+        let p = self.peer(tr);
+        while p.conns.try_recv().is_ok() {}
+        while p.done.try_recv().is_ok() {}
+    }
+
+    fn conn_info(&self, tr: Tr) -> ConnInfo {
+        self.peer(tr)
+            .conns
+            .recv_timeout(Duration::from_secs(10))
+            .expect("peer saw the connection")
+    }
+
+    fn wsync(&self, tr: Tr, path: &str) -> (WebSocket, ConnInfo) {
+        self.drain(tr);
+        let ws = WebSocket::builder(&self.url(tr, path))
+            .add_root_certificate_pem(CA)
+            .connect()
+            .expect("wsync connects");
+        (ws, self.conn_info(tr))
+    }
+
+    fn tung(&self, tr: Tr, path: &str) -> (Tung, ConnInfo) {
+        self.drain(tr);
+        let tcp = TcpStream::connect(self.peer(tr).addr).unwrap();
+        // wsync sets TCP_NODELAY itself; tungstenite leaves it to the caller.
+        tcp.set_nodelay(true).unwrap();
+        let connector = match tr {
+            Tr::Ws => Connector::Plain,
+            Tr::Wss => Connector::NativeTls(tls_connector()),
+        };
+        let (ws, _) =
+            tungstenite::client_tls_with_config(self.url(tr, path), tcp, None, Some(connector))
+                .expect("tungstenite connects");
+        (ws, self.conn_info(tr))
+    }
+
+    /// A raw stream (TCP, or TLS over it) that has sent the request head for `path`.
+    fn raw(&self, tr: Tr, path: &str) -> (Box<dyn ReadWrite>, ConnInfo) {
+        self.drain(tr);
+        let tcp = TcpStream::connect(self.peer(tr).addr).unwrap();
+        tcp.set_nodelay(true).unwrap();
+        let mut s: Box<dyn ReadWrite> = match tr {
+            Tr::Ws => Box::new(tcp),
+            Tr::Wss => Box::new(tls_connector().connect("localhost", tcp).unwrap()),
+        };
+        s.write_all(format!("GET {path} HTTP/1.1\r\n\r\n").as_bytes())
+            .unwrap();
+        s.flush().unwrap();
+        (s, self.conn_info(tr))
+    }
+}
+
+trait ReadWrite: Read + Write {}
+impl<T: Read + Write> ReadWrite for T {}
+
+fn tls_connector() -> native_tls::TlsConnector {
+    native_tls::TlsConnector::builder()
+        .add_root_certificate(native_tls::Certificate::from_pem(CA).unwrap())
+        .build()
+        .unwrap()
+}
+
+/// Closes a tungstenite socket and waits for the peer's close.
+fn tung_close(mut ws: Tung) {
+    let _ = ws.close(None);
+    while ws.read().is_ok() {}
+}
+
+/// CPU time of the client: the process's minus the peer thread's, from `start`.
+struct Cpu {
+    process: u64,
+    peer: u64,
+    tid: u32,
+}
+
+impl Cpu {
+    fn start(info: ConnInfo) -> Cpu {
+        Cpu {
+            process: process_cpu_ns(),
+            peer: thread_cpu_ns(info.tid),
+            tid: info.tid,
+        }
+    }
+
+    fn client_ns(&self) -> f64 {
+        let process = process_cpu_ns() - self.process;
+        let peer = thread_cpu_ns(self.tid).saturating_sub(self.peer);
+        process.saturating_sub(peer) as f64
+    }
+}
+
+/// One measured round: wall seconds, client CPU ns, and latency percentiles if any.
+#[derive(Clone, Copy, Default)]
+struct Round {
+    secs: f64,
+    cpu_ns: f64,
+    p50_us: f64,
+    p99_us: f64,
+}
+
+type Runner<'a> = Box<dyn FnMut() -> Round + 'a>;
+
+/// Runs the contenders alternately: one warm-up round, then `rounds` measured ones, rotating
+/// who goes first. Returns each contender's rounds.
+fn interleave(rounds: usize, contenders: &mut [(&str, Runner<'_>)]) -> Vec<Vec<Round>> {
+    let k = contenders.len();
+    let mut out = vec![Vec::new(); k];
+    for r in 0..=rounds {
+        for j in 0..k {
+            let i = (j + r) % k;
+            let round = (contenders[i].1)();
+            if r > 0 {
+                out[i].push(round);
+            }
+        }
+    }
+    out
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// Medians over rounds.
+struct Stat {
+    secs: f64,
+    cpu_ns: f64,
+    p50_us: f64,
+    p99_us: f64,
+}
+
+fn stat(rounds: &[Round]) -> Stat {
+    Stat {
+        secs: median(rounds.iter().map(|r| r.secs).collect()),
+        cpu_ns: median(rounds.iter().map(|r| r.cpu_ns).collect()),
+        p50_us: median(rounds.iter().map(|r| r.p50_us).collect()),
+        p99_us: median(rounds.iter().map(|r| r.p99_us).collect()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The clients' loops.
+
+fn wsync_send(env: &Env, tr: Tr, n: usize, size: usize, batched: bool) -> Round {
+    let payload = vec![0x61u8; size];
+    let (ws, info) = env.wsync(tr, &format!("/sink?n={n}"));
+    let cpu = Cpu::start(info);
+    let t0 = Instant::now();
+    if batched {
+        ws.send_batch((0..n).map(|_| &payload[..])).unwrap();
+    } else {
+        for _ in 0..n {
+            ws.send(&payload[..]).unwrap();
+        }
+    }
+    let done = env.peer(tr).done.recv().unwrap();
+    let r = Round {
+        secs: (done - t0).as_secs_f64(),
+        cpu_ns: cpu.client_ns() / n as f64,
+        ..Round::default()
+    };
+    drop(ws);
+    r
+}
+
+fn tung_send(env: &Env, tr: Tr, n: usize, size: usize, batched: bool) -> Round {
+    let payload = Bytes::from(vec![0x61u8; size]);
+    let (mut ws, info) = env.tung(tr, &format!("/sink?n={n}"));
+    let cpu = Cpu::start(info);
+    let t0 = Instant::now();
+    for _ in 0..n {
+        let m = Message::Binary(payload.clone());
+        if batched {
+            ws.write(m).unwrap();
+        } else {
+            ws.send(m).unwrap();
+        }
+    }
+    if batched {
+        ws.flush().unwrap();
+    }
+    let done = env.peer(tr).done.recv().unwrap();
+    let r = Round {
+        secs: (done - t0).as_secs_f64(),
+        cpu_ns: cpu.client_ns() / n as f64,
+        ..Round::default()
+    };
+    tung_close(ws);
+    r
+}
+
+fn raw_send(env: &Env, tr: Tr, n: usize, size: usize) -> Round {
+    let payload = vec![0x61u8; size];
+    let (mut s, info) = env.raw(tr, &format!("/rawsink?bytes={}", n * size));
+    let cpu = Cpu::start(info);
+    let t0 = Instant::now();
+    for _ in 0..n {
+        s.write_all(&payload).unwrap();
+    }
+    s.flush().unwrap();
+    let done = env.peer(tr).done.recv().unwrap();
+    Round {
+        secs: (done - t0).as_secs_f64(),
+        cpu_ns: cpu.client_ns() / n as f64,
+        ..Round::default()
+    }
+}
+
+fn wsync_recv(env: &Env, tr: Tr, n: usize, size: usize) -> Round {
+    let (ws, info) = env.wsync(tr, &format!("/source?n={n}&size={size}"));
+    let cpu = Cpu::start(info);
+    let t0 = Instant::now();
+    ws.send(&b"go"[..]).unwrap();
+    let mut got = 0;
+    while got < n {
+        match ws.recv() {
+            Some(Event::Message(m)) => {
+                debug_assert_eq!(m.len(), size);
+                got += 1;
+            }
+            other => panic!("wsync: unexpected {other:?}"),
+        }
+    }
+    let r = Round {
+        secs: t0.elapsed().as_secs_f64(),
+        cpu_ns: cpu.client_ns() / n as f64,
+        ..Round::default()
+    };
+    drop(ws);
+    r
+}
+
+fn tung_recv(env: &Env, tr: Tr, n: usize, size: usize) -> Round {
+    let (mut ws, info) = env.tung(tr, &format!("/source?n={n}&size={size}"));
+    let cpu = Cpu::start(info);
+    let t0 = Instant::now();
+    ws.send(Message::Binary(Bytes::from_static(b"go"))).unwrap();
+    let mut got = 0;
+    while got < n {
+        match ws.read().unwrap() {
+            Message::Binary(b) => {
+                debug_assert_eq!(b.len(), size);
+                got += 1;
+            }
+            other => panic!("tungstenite: unexpected {other:?}"),
+        }
+    }
+    let r = Round {
+        secs: t0.elapsed().as_secs_f64(),
+        cpu_ns: cpu.client_ns() / n as f64,
+        ..Round::default()
+    };
+    tung_close(ws);
+    r
+}
+
+fn raw_recv(env: &Env, tr: Tr, n: usize, size: usize) -> Round {
+    let total = n * size;
+    let (mut s, info) = env.raw(tr, &format!("/rawsource?bytes={total}"));
+    let mut buf = vec![0u8; 256 * 1024];
+    let cpu = Cpu::start(info);
+    let t0 = Instant::now();
+    s.write_all(b"g").unwrap();
+    s.flush().unwrap();
+    let mut got = 0;
+    while got < total {
+        let k = s.read(&mut buf).unwrap();
+        assert!(k > 0, "raw source ended early");
+        got += k;
+    }
+    Round {
+        secs: t0.elapsed().as_secs_f64(),
+        cpu_ns: cpu.client_ns() / n as f64,
+        ..Round::default()
+    }
+}
+
+fn latencies(mut v: Vec<f64>, secs: f64, cpu_ns: f64) -> Round {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let pct = |p: f64| v[((v.len() as f64 * p) as usize).min(v.len() - 1)];
+    Round {
+        secs,
+        cpu_ns,
+        p50_us: pct(0.50),
+        p99_us: pct(0.99),
+    }
+}
+
+fn wsync_echo(env: &Env, tr: Tr, n: usize, size: usize) -> Round {
+    let payload = vec![0x61u8; size];
+    let (ws, info) = env.wsync(tr, "/echo");
+    let mut lat = Vec::with_capacity(n);
+    let cpu = Cpu::start(info);
+    let t0 = Instant::now();
+    for _ in 0..n {
+        let t = Instant::now();
+        ws.send(&payload[..]).unwrap();
+        match ws.recv() {
+            Some(Event::Message(m)) => debug_assert_eq!(m.len(), size),
+            other => panic!("wsync: unexpected {other:?}"),
+        }
+        lat.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    let r = latencies(lat, t0.elapsed().as_secs_f64(), cpu.client_ns() / n as f64);
+    drop(ws);
+    r
+}
+
+fn tung_echo(env: &Env, tr: Tr, n: usize, size: usize) -> Round {
+    let payload = Bytes::from(vec![0x61u8; size]);
+    let (mut ws, info) = env.tung(tr, "/echo");
+    let mut lat = Vec::with_capacity(n);
+    let cpu = Cpu::start(info);
+    let t0 = Instant::now();
+    for _ in 0..n {
+        let t = Instant::now();
+        ws.send(Message::Binary(payload.clone())).unwrap();
+        match ws.read().unwrap() {
+            Message::Binary(b) => debug_assert_eq!(b.len(), size),
+            other => panic!("tungstenite: unexpected {other:?}"),
+        }
+        lat.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    let r = latencies(lat, t0.elapsed().as_secs_f64(), cpu.client_ns() / n as f64);
+    tung_close(ws);
+    r
+}
+
+// ---------------------------------------------------------------------------------------------
+// The table.
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    /// Messages per second.
+    Rate,
+    /// MiB per second.
+    Bulk,
+    /// Microseconds, lower is better.
+    Latency,
+}
+
+struct Row {
+    scenario: String,
+    mode: String,
+    kind: Kind,
+    metric: &'static str,
+    wsync: f64,
+    tung: f64,
+    raw: Option<f64>,
+    cpu: Option<(f64, f64)>,
+}
+
+impl Row {
+    fn ratio(&self) -> f64 {
+        match self.kind {
+            Kind::Latency => self.tung / self.wsync,
+            _ => self.wsync / self.tung,
+        }
+    }
+}
+
+fn fmt_value(kind: Kind, v: f64) -> String {
+    match kind {
+        Kind::Rate if v >= 1e6 => format!("{:.2} M msg/s", v / 1e6),
+        Kind::Rate => format!("{:.0} k msg/s", v / 1e3),
+        Kind::Bulk => format!("{v:.0} MiB/s"),
+        Kind::Latency => format!("{v:.1} µs"),
+    }
+}
+
+fn fmt_cpu(ns: f64) -> String {
+    if ns >= 10_000.0 {
+        format!("{:.0} µs", ns / 1e3)
+    } else if ns >= 1_000.0 {
+        format!("{:.2} µs", ns / 1e3)
+    } else {
+        format!("{ns:.0} ns")
+    }
+}
+
+fn print_header() {
+    println!(
+        "| scenario | modes compared | metric | wsync | tungstenite | ratio (>1 = wsync better) \
+         | raw TCP/TLS | wsync % of raw | CPU/msg wsync | CPU/msg tungstenite | CPU ratio (>1 = wsync less) |"
+    );
+    println!("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+}
+
+fn print_row(r: &Row) {
+    let (raw, pct) = match r.raw {
+        Some(raw) => (
+            fmt_value(r.kind, raw),
+            format!("{:.0} %", 100.0 * r.wsync / raw),
+        ),
+        None => ("".into(), "".into()),
+    };
+    let (cw, ct, cr) = match r.cpu {
+        Some((w, t)) => (fmt_cpu(w), fmt_cpu(t), format!("{:.2}×", t / w)),
+        None => ("".into(), "".into(), "".into()),
+    };
+    println!(
+        "| {} | {} | {} | {} | {} | **{:.2}×** | {} | {} | {} | {} | {} |",
+        r.scenario,
+        r.mode,
+        r.metric,
+        fmt_value(r.kind, r.wsync),
+        fmt_value(r.kind, r.tung),
+        r.ratio(),
+        raw,
+        pct,
+        cw,
+        ct,
+        cr
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios.
+
+struct Bench {
+    env: Env,
+    rows: Vec<Row>,
+    /// `--only=<client>`: run just that contender (wsync, wsync-batch, send, batched, read, raw, tung), for
+    /// profiling; no table row.
+    only: Option<String>,
+}
+
+impl Bench {
+    /// Keeps only the `--only` contender; true if the scenario should stop after running.
+    fn restrict(&self, c: &mut Vec<(&str, Runner<'_>)>) -> bool {
+        match &self.only {
+            Some(only) => {
+                c.retain(|(name, _)| name == only);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+impl Bench {
+    fn push(&mut self, row: Row) {
+        print_row(&row);
+        self.rows.push(row);
+    }
+
+    /// A send or receive scenario with `n` messages of `size` bytes.
+    #[allow(clippy::too_many_arguments)]
+    fn throughput(
+        &mut self,
+        name: &str,
+        tr: Tr,
+        send: bool,
+        n: usize,
+        size: usize,
+        rounds: usize,
+        with_raw: bool,
+        batched_too: bool,
+    ) {
+        let env = &self.env;
+        let mut c: Vec<(&str, Runner<'_>)> = Vec::new();
+        if send {
+            c.push((
+                "wsync",
+                Box::new(move || wsync_send(env, tr, n, size, false)),
+            ));
+            c.push(("send", Box::new(move || tung_send(env, tr, n, size, false))));
+            if batched_too {
+                c.push((
+                    "wsync-batch",
+                    Box::new(move || wsync_send(env, tr, n, size, true)),
+                ));
+                c.push((
+                    "batched",
+                    Box::new(move || tung_send(env, tr, n, size, true)),
+                ));
+            }
+            if with_raw {
+                c.push(("raw", Box::new(move || raw_send(env, tr, n, size))));
+            }
+        } else {
+            c.push(("wsync", Box::new(move || wsync_recv(env, tr, n, size))));
+            c.push(("read", Box::new(move || tung_recv(env, tr, n, size))));
+            if with_raw {
+                c.push(("raw", Box::new(move || raw_recv(env, tr, n, size))));
+            }
+        }
+        let profiling = self.restrict(&mut c);
+        let names: Vec<String> = c.iter().map(|(s, _)| s.to_string()).collect();
+        let res = interleave(rounds, &mut c);
+        drop(c);
+        if profiling {
+            return;
+        }
+        let stats: Vec<Stat> = res.iter().map(|r| stat(r)).collect();
+        let get = |name: &str| names.iter().position(|n| n == name).map(|i| &stats[i]);
+        let kind = if size >= 64 * 1024 {
+            Kind::Bulk
+        } else {
+            Kind::Rate
+        };
+        let value = |s: &Stat| match kind {
+            Kind::Bulk => (n * size) as f64 / MIB as f64 / s.secs,
+            _ => n as f64 / s.secs,
+        };
+        let raw = get("raw").map(value);
+        for mode in ["send", "batched", "read"] {
+            if let Some(t) = get(mode) {
+                // Each tungstenite mode against wsync's matching one.
+                let w = match mode {
+                    "batched" => get("wsync-batch").unwrap(),
+                    _ => get("wsync").unwrap(),
+                };
+                let mode = match mode {
+                    "send" => "wsync `send` vs tungstenite `send` (flush per message)",
+                    "batched" => "wsync `send_batch` vs tungstenite `write` ×N + one `flush`",
+                    _ => "wsync `recv` vs tungstenite `read`",
+                };
+                let metric = match kind {
+                    Kind::Bulk => "throughput",
+                    _ => "messages/s",
+                };
+                self.push(Row {
+                    scenario: name.into(),
+                    mode: mode.into(),
+                    kind,
+                    metric,
+                    wsync: value(w),
+                    tung: value(t),
+                    raw,
+                    cpu: Some((w.cpu_ns, t.cpu_ns)),
+                });
+            }
+        }
+        if let Some(r) = get("raw") {
+            eprintln!(
+                "    ({name}: raw client CPU {} per {} B message)",
+                fmt_cpu(r.cpu_ns),
+                size
+            );
+        }
+    }
+
+    fn echo(&mut self, name: &str, tr: Tr, n: usize, size: usize, rounds: usize) {
+        let env = &self.env;
+        let mut c: Vec<(&str, Runner<'_>)> = vec![
+            ("wsync", Box::new(move || wsync_echo(env, tr, n, size))),
+            ("tung", Box::new(move || tung_echo(env, tr, n, size))),
+        ];
+        let profiling = self.restrict(&mut c);
+        let res = interleave(rounds, &mut c);
+        drop(c);
+        if profiling {
+            return;
+        }
+        let (w, t) = (stat(&res[0]), stat(&res[1]));
+        for (metric, wv, tv) in [
+            ("median round trip", w.p50_us, t.p50_us),
+            ("p99 round trip", w.p99_us, t.p99_us),
+        ] {
+            self.push(Row {
+                scenario: name.into(),
+                mode: "`send`, then wait for the echo (`recv` / `read`)".into(),
+                kind: Kind::Latency,
+                metric,
+                wsync: wv,
+                tung: tv,
+                raw: None,
+                cpu: (metric.starts_with("median")).then_some((w.cpu_ns, t.cpu_ns)),
+            });
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Idle connections.
+
+fn raise_nofile(need: u64) -> String {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: plain syscalls on a local struct.
+    unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) };
+    let (soft, hard) = (lim.rlim_cur, lim.rlim_max);
+    lim.rlim_cur = hard;
+    unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) };
+    let mut note = format!("RLIMIT_NOFILE soft {soft} → hard {hard}");
+    if hard < need {
+        let raised = libc::rlimit {
+            rlim_cur: need,
+            rlim_max: need,
+        };
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            note += &format!("; hard limit too low for {need} fds, raised to {need} (root)");
+        } else {
+            note += &format!(
+                "; hard limit too low for {need} fds and cannot be raised: {}",
+                std::io::Error::last_os_error()
+            );
+        }
+    }
+    note
+}
+
+fn nofile() -> u64 {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) };
+    lim.rlim_cur
+}
+
+fn fd_count() -> usize {
+    std::fs::read_dir("/proc/self/fd").map_or(0, |d| d.count())
+}
+
+fn wait_threads(at_most: u64) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while support::proc_status("Threads") > at_most && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Opens `n` idle connections of one client kind; prints the RSS they cost.
+fn idle(client: &str, n: usize) {
+    let threads0 = support::proc_status("Threads");
+    let fds0 = fd_count();
+    let peer = IdlePeer::spawn();
+    std::thread::sleep(Duration::from_millis(50));
+    let rss0 = support::proc_status("VmRSS");
+    let url = format!("ws://127.0.0.1:{}/idle", peer.addr.port());
+    let t0 = Instant::now();
+    let mut wsync_conns = Vec::new();
+    let mut tung_conns = Vec::new();
+    let mut failure = None;
+    // Stop short of the fd limit, keeping a few for /proc reads: wsync uses 3 fds per
+    // connection, tungstenite 1, and the in-process peer 1 more.
+    let per_conn = if client == "tungstenite" { 2 } else { 4 };
+    let limit = nofile() as usize;
+    for i in 0..n {
+        if fds0 + 32 + per_conn * (i + 1) > limit {
+            failure = Some(format!(
+                "stopped at {i}: {per_conn} fds per connection (client + peer) and \
+                 RLIMIT_NOFILE {limit}"
+            ));
+            break;
+        }
+        match client {
+            "wsync" | "wsync, event_queue_capacity(16)" => match WebSocket::builder(&url)
+                .event_queue_capacity(if client == "wsync" { 1024 } else { 16 })
+                .connect()
+            {
+                Ok(ws) => wsync_conns.push(ws),
+                Err(e) => {
+                    failure = Some(format!("connection {i}: {e}"));
+                    break;
+                }
+            },
+            _ => {
+                let r = TcpStream::connect(peer.addr)
+                    .map_err(|e| e.to_string())
+                    .and_then(|tcp| {
+                        tcp.set_nodelay(true).unwrap();
+                        tungstenite::client(&url, tcp).map_err(|e| e.to_string())
+                    });
+                match r {
+                    Ok((ws, _)) => tung_conns.push(ws),
+                    Err(e) => {
+                        failure = Some(format!("connection {i}: {e}"));
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    let opened = wsync_conns.len() + tung_conns.len();
+    let secs = t0.elapsed().as_secs_f64();
+    // Let every reader thread reach its blocking read (and allocate its buffer).
+    std::thread::sleep(Duration::from_millis(500));
+    let rss1 = support::proc_status("VmRSS");
+    let threads1 = support::proc_status("Threads");
+    let fds1 = fd_count();
+    let per = (rss1.saturating_sub(rss0)) as f64 / opened.max(1) as f64;
+    if std::env::var_os("COMPARE_SMAPS").is_some() {
+        smaps_summary();
+    }
+    println!(
+        "| {client} | {n} | {opened} | {rss0} KiB | {rss1} KiB | **{per:.1} KiB** | {} | {} | {secs:.1} s |",
+        threads1 - threads0,
+        fds1 - fds0,
+    );
+    if let Some(f) = failure {
+        println!("|  | failed at | {f} |||||||");
+    }
+    peer.release();
+    drop(tung_conns);
+    drop(wsync_conns);
+    wait_threads(threads0);
+}
+
+/// With `COMPARE_SMAPS=1`: where the RSS is, by kind of mapping (to stderr).
+fn smaps_summary() {
+    let text = std::fs::read_to_string("/proc/self/smaps").unwrap_or_default();
+    let mut kinds: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
+    let mut current = String::new();
+    let mut size = 0u64;
+    for line in text.lines() {
+        let first = line.split_whitespace().next().unwrap_or("");
+        if first.contains('-') && !first.ends_with(':') {
+            let name = line.split_whitespace().nth(5).unwrap_or("[anon]");
+            current = name.to_owned();
+        } else if let Some(v) = line.strip_prefix("Size:") {
+            size = v.split_whitespace().next().unwrap().parse().unwrap();
+        } else if let Some(v) = line.strip_prefix("Rss:") {
+            let rss: u64 = v.split_whitespace().next().unwrap().parse().unwrap();
+            let key = if current == "[anon]" {
+                match size {
+                    132 | 128 => "anon 128-132 KiB (reader thread stacks)".to_owned(),
+                    s if s >= 60 * 1024 => "anon ≥60 MiB (malloc arenas)".to_owned(),
+                    _ => "anon other".to_owned(),
+                }
+            } else {
+                current.clone()
+            };
+            let e = kinds.entry(key).or_default();
+            e.0 += 1;
+            e.1 += rss;
+        }
+    }
+    let mut v: Vec<_> = kinds.into_iter().collect();
+    v.sort_by_key(|(_, (_, rss))| std::cmp::Reverse(*rss));
+    for (k, (n, rss)) in v.into_iter().take(8) {
+        eprintln!("    smaps: {rss:>8} KiB in {n:>6} mappings: {k}");
+    }
+}
+
+fn idle_rss(quick: bool) {
+    let sizes: &[usize] = if quick { &[1000] } else { &[1000, 10_000] };
+    let need = *sizes.iter().max().unwrap() as u64 * 4 + 512;
+    let note = raise_nofile(need);
+    println!();
+    println!("Idle connections: {note}; soft limit now {}.", nofile());
+    println!(
+        "Each wsync connection holds 3 fds (socket, write clone, shutdown clone) and a reader thread \
+         (128 KiB stack reserved); the in-process peer holds 1 fd and one `TcpStream` per connection \
+         (its share of RSS is the `Vec` slot, a few bytes; kernel socket buffers are not in RSS)."
+    );
+    println!();
+    println!("| client | connections asked | opened | RSS before | RSS after | RSS per connection (incl. peer share) | threads added | fds added | time to open |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    // Each measurement in a fresh process, so that memory freed by one is not reused by the next.
+    let exe = std::env::current_exe().expect("own executable");
+    for &n in sizes {
+        for client in ["wsync", "wsync, event_queue_capacity(16)", "tungstenite"] {
+            let out = std::process::Command::new(&exe)
+                .arg(format!("--idle-child={n}={client}"))
+                .output()
+                .expect("run idle child");
+            print!("{}", String::from_utf8_lossy(&out.stdout));
+            eprint!("{}", String::from_utf8_lossy(&out.stderr));
+            if !out.status.success() {
+                println!("| {client} | {n} | child failed: {} |||||||", out.status);
+            }
+        }
+    }
+    println!();
+    println!(
+        "`size_of::<wsync::Event>()` = {} bytes: the bounded event channel (crossbeam array flavour) \
+         allocates and initialises all its slots up front, about (size + 8) × capacity bytes per \
+         connection ({} KiB at the default capacity of {}).",
+        std::mem::size_of::<Event>(),
+        (std::mem::size_of::<Event>() + 8) * wsync::DEFAULT_EVENT_QUEUE_CAPACITY / 1024,
+        wsync::DEFAULT_EVENT_QUEUE_CAPACITY
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// Scenario 4 again in a child process whose glibc does not trim its heaps (a diagnostic: the
+/// reader thread allocates each message and the application thread frees it, so with glibc's
+/// defaults the reader thread's arena is trimmed and its pages faulted in again).
+fn glibc_trim_diagnostic(quick: bool) {
+    let exe = std::env::current_exe().expect("own executable");
+    let mut cmd = std::process::Command::new(exe);
+    cmd.arg("=recv1m").env(
+        "GLIBC_TUNABLES",
+        "glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=33554432",
+    );
+    if quick {
+        cmd.arg("--quick");
+    }
+    let out = cmd.output().expect("run diagnostic child");
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        if let Some(rest) = line.strip_prefix("| 4. receive 1 MiB |") {
+            println!(
+                "| 4b. receive 1 MiB, glibc heap trimming off (diagnostic, not a default) |{rest}"
+            );
+        }
+    }
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    format!("{cores} cores, {cpu}, Linux {kernel}")
+}
+
+fn main() {
+    let mut quick = false;
+    let mut only = None;
+    let mut filters = Vec::new();
+    for a in std::env::args().skip(1) {
+        match a.as_str() {
+            "--quick" => quick = true,
+            s if s.starts_with("--only=") => only = Some(s["--only=".len()..].to_owned()),
+            s if s.starts_with("--idle-child=") => {
+                let (n, client) = s["--idle-child=".len()..].split_once('=').unwrap();
+                let n: usize = n.parse().unwrap();
+                raise_nofile(n as u64 * 4 + 512);
+                idle(client, n);
+                return;
+            }
+            "--bench" => {}
+            s if s.starts_with("--") => {}
+            s => filters.push(s.to_owned()),
+        }
+    }
+    // A filter matches scenario names containing it; `=name` matches one name exactly.
+    let on = |name: &str| {
+        filters.is_empty()
+            || filters.iter().any(|f| match f.strip_prefix('=') {
+                Some(exact) => name == exact,
+                None => name.contains(f.as_str()),
+            })
+    };
+
+    let identity = native_tls::Identity::from_pkcs12(P12, "wsync").expect("localhost.p12");
+    let acceptor = native_tls::TlsAcceptor::new(identity).expect("acceptor");
+    let env = Env {
+        plain: Peer::spawn(None),
+        tls: Peer::spawn(Some(acceptor)),
+        quick,
+    };
+    let mut b = Bench {
+        env,
+        rows: Vec::new(),
+        only,
+    };
+    let q = |full: usize, small: usize| if quick { small } else { full };
+
+    println!("# wsync vs tungstenite 0.30 — {}", machine());
+    println!();
+    println!(
+        "Median of {} rounds per client (after a warm-up round), clients interleaved.{}",
+        if quick { "3" } else { "5" },
+        if quick {
+            " --quick: N reduced 10×."
+        } else {
+            ""
+        }
+    );
+    println!();
+    print_header();
+    let small_rounds = q(5, 3);
+    let bulk_rounds = q(5, 3);
+    if on("send16") {
+        let n = q(200_000, 20_000);
+        b.throughput(
+            "1. send 16 B",
+            Tr::Ws,
+            true,
+            n,
+            16,
+            small_rounds,
+            false,
+            true,
+        );
+    }
+    if on("send1m") {
+        b.throughput(
+            "2. send 1 MiB",
+            Tr::Ws,
+            true,
+            q(300, 30),
+            MIB,
+            bulk_rounds,
+            true,
+            false,
+        );
+    }
+    if on("recv16") {
+        let n = q(500_000, 50_000);
+        b.throughput(
+            "3. receive 16 B",
+            Tr::Ws,
+            false,
+            n,
+            16,
+            small_rounds,
+            false,
+            false,
+        );
+    }
+    if on("recv1m") {
+        b.throughput(
+            "4. receive 1 MiB",
+            Tr::Ws,
+            false,
+            q(300, 30),
+            MIB,
+            bulk_rounds,
+            true,
+            false,
+        );
+        if b.only.is_none() && std::env::var_os("GLIBC_TUNABLES").is_none() {
+            glibc_trim_diagnostic(quick);
+        }
+    }
+    if on("echo32") {
+        b.echo("5. echo 32 B", Tr::Ws, q(20_000, 2_000), 32, small_rounds);
+    }
+    if on("wss-send1m") {
+        b.throughput(
+            "7. wss send 1 MiB",
+            Tr::Wss,
+            true,
+            q(300, 30),
+            MIB,
+            bulk_rounds,
+            true,
+            false,
+        );
+    }
+    if on("wss-recv1m") {
+        b.throughput(
+            "7. wss receive 1 MiB",
+            Tr::Wss,
+            false,
+            q(300, 30),
+            MIB,
+            bulk_rounds,
+            true,
+            false,
+        );
+    }
+    if on("wss-echo32") {
+        b.echo(
+            "7. wss echo 32 B",
+            Tr::Wss,
+            q(20_000, 2_000),
+            32,
+            small_rounds,
+        );
+    }
+    let _ = b.env.quick;
+    println!();
+    println!(
+        "Raw TCP/TLS (6.): the same bytes written/read with plain `write_all`/`read` (256 KiB reads) \
+         against the same peer, no framing: the limit for the bulk scenarios."
+    );
+    let losses: Vec<&Row> = b.rows.iter().filter(|r| r.ratio() < 1.0).collect();
+    if !losses.is_empty() {
+        println!();
+        println!("wsync behind tungstenite:");
+        for r in losses {
+            println!(
+                "- {}, {} ({}): {:.2}×, tungstenite {:.0} % ahead",
+                r.scenario,
+                r.mode,
+                r.metric,
+                r.ratio(),
+                100.0 * (1.0 / r.ratio() - 1.0)
+            );
+        }
+    }
+    if on("idle-rss") {
+        idle_rss(quick);
+    }
+}

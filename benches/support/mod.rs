@@ -1,0 +1,567 @@
+//! The benchmark's peer and its measuring tools.
+//!
+//! The peer is a raw in-process WebSocket server with its own tiny handshake and framing,
+//! written for speed (big reads, big writes, no per-frame allocation) so that it is never the
+//! bottleneck, and identical for every client it serves. The URL path picks its behaviour:
+//!
+//! - `/sink?n=N`: counts the client's complete data messages by parsing frame lengths (payloads
+//!   are skipped, not unmasked) and reports the instant the N-th one arrived on [`Peer::done`].
+//! - `/source?n=N&size=S`: pre-encodes N server frames of S bytes (before it answers the
+//!   handshake), waits for one data message from the client ("go"), then writes them in big
+//!   writes.
+//! - `/echo`: unmasks each client frame and echoes it, one write per read's worth of frames.
+//! - `/rawsink?bytes=B`, `/rawsource?bytes=B`: no WebSocket at all, for the raw TCP limit: the
+//!   client sends the request head, then B bytes (sink) or one byte, after which the peer writes B
+//!   bytes in 1 MiB writes (source).
+//!
+//! Each connection gets its own thread; its thread id goes out on [`Peer::conns`] so that the
+//! benchmark can subtract the peer's CPU time from the process's.
+
+#![allow(dead_code)]
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use sha1::{Digest, Sha1};
+
+const WS_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+const READ_BUF: usize = 256 * 1024;
+const BLOCK: usize = 1 << 20;
+
+/// A stream the peer can serve: plain TCP or TLS.
+pub trait PeerStream: Read + Write + Send + 'static {
+    /// Ends the stream after the closing handshake.
+    fn finish(&mut self);
+}
+
+impl PeerStream for TcpStream {
+    fn finish(&mut self) {
+        let _ = self.shutdown(Shutdown::Write);
+    }
+}
+
+impl PeerStream for native_tls::TlsStream<TcpStream> {
+    fn finish(&mut self) {
+        let _ = self.shutdown();
+        let _ = self.get_ref().shutdown(Shutdown::Write);
+    }
+}
+
+/// One connection the peer accepted: the id of the thread that serves it.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnInfo {
+    pub tid: u32,
+}
+
+/// A running peer on 127.0.0.1.
+pub struct Peer {
+    pub addr: SocketAddr,
+    /// One entry per accepted connection, sent before the handshake response.
+    pub conns: Receiver<ConnInfo>,
+    /// The instant a sink counted its N-th message (or a raw sink its B-th byte).
+    pub done: Receiver<Instant>,
+}
+
+impl Peer {
+    /// Binds 127.0.0.1:0 and serves each connection on its own thread, over TLS if given an
+    /// acceptor.
+    pub fn spawn(tls: Option<native_tls::TlsAcceptor>) -> Peer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().unwrap();
+        let (conn_tx, conns) = channel();
+        let (done_tx, done) = channel();
+        thread::Builder::new()
+            .name("peer-accept".into())
+            .spawn(move || {
+                for tcp in listener.incoming() {
+                    let Ok(tcp) = tcp else { continue };
+                    let _ = tcp.set_nodelay(true);
+                    let (conn_tx, done_tx, tls) = (conn_tx.clone(), done_tx.clone(), tls.clone());
+                    thread::Builder::new()
+                        .name("peer-conn".into())
+                        .spawn(move || match tls {
+                            None => serve(tcp, conn_tx, done_tx),
+                            Some(acceptor) => match acceptor.accept(tcp) {
+                                Ok(s) => serve(s, conn_tx, done_tx),
+                                Err(e) => eprintln!("peer: TLS accept failed: {e}"),
+                            },
+                        })
+                        .expect("spawn peer thread");
+                }
+            })
+            .expect("spawn peer");
+        Peer { addr, conns, done }
+    }
+}
+
+/// The calling thread's kernel id.
+pub fn thread_tid() -> u32 {
+    let link = std::fs::read_link("/proc/thread-self").expect("/proc/thread-self");
+    let s = link.to_string_lossy();
+    s.rsplit('/').next().unwrap().parse().expect("tid")
+}
+
+/// CPU time a thread of this process has used (ns, from schedstat); 0 once it has exited.
+pub fn thread_cpu_ns(tid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/self/task/{tid}/schedstat"))
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
+}
+
+/// The process's CPU time, user + system, all threads including exited ones (ns).
+pub fn process_cpu_ns() -> u64 {
+    // SAFETY: getrusage writes into the struct we pass.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    let us = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
+    (us(ru.ru_utime) + us(ru.ru_stime)) * 1000
+}
+
+/// A field of /proc/self/status in KiB (VmRSS, Threads...).
+pub fn proc_status(field: &str) -> u64 {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap();
+    for line in s.lines() {
+        if let Some(rest) = line.strip_prefix(field) {
+            if let Some(v) = rest.strip_prefix(':') {
+                return v.split_whitespace().next().unwrap().parse().unwrap();
+            }
+        }
+    }
+    panic!("no {field} in /proc/self/status")
+}
+
+/// Reads the request head; returns it and whatever came after it.
+fn read_head<S: Read>(s: &mut S) -> io::Result<(String, Vec<u8>)> {
+    let mut buf = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 1024];
+    loop {
+        let n = s.read(&mut chunk)?;
+        if n == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let rest = buf.split_off(end + 4);
+            return Ok((String::from_utf8_lossy(&buf).into_owned(), rest));
+        }
+    }
+}
+
+/// The 101 response for a request head.
+fn response(head: &str) -> Vec<u8> {
+    let key = head
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.trim()
+                .eq_ignore_ascii_case("sec-websocket-key")
+                .then(|| value.trim().to_owned())
+        })
+        .expect("Sec-WebSocket-Key");
+    let accept = base64::engine::general_purpose::STANDARD
+        .encode(Sha1::digest(format!("{key}{WS_GUID}").as_bytes()));
+    format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Accept: {accept}\r\n\r\n"
+    )
+    .into_bytes()
+}
+
+/// The path and a query parameter of the request line.
+fn path_and_params(head: &str) -> (String, Vec<(String, u64)>) {
+    let target = head.split_whitespace().nth(1).unwrap_or("/");
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let params = query
+        .split('&')
+        .filter_map(|kv| {
+            let (k, v) = kv.split_once('=')?;
+            Some((k.to_owned(), v.parse().ok()?))
+        })
+        .collect();
+    (path.to_owned(), params)
+}
+
+fn param(params: &[(String, u64)], name: &str) -> u64 {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| *v)
+        .unwrap_or_else(|| panic!("missing parameter {name}"))
+}
+
+/// Appends an unmasked server frame header.
+pub fn server_header(out: &mut Vec<u8>, op: u8, len: usize) {
+    out.push(0x80 | op);
+    if len < 126 {
+        out.push(len as u8);
+    } else if len <= 0xffff {
+        out.push(126);
+        out.extend_from_slice(&(len as u16).to_be_bytes());
+    } else {
+        out.push(127);
+        out.extend_from_slice(&(len as u64).to_be_bytes());
+    }
+}
+
+/// A parsed client frame header.
+#[derive(Clone, Copy)]
+struct Header {
+    fin: bool,
+    op: u8,
+    len: u64,
+    mask: [u8; 4],
+    size: usize,
+}
+
+fn parse_header(b: &[u8]) -> Option<Header> {
+    if b.len() < 2 {
+        return None;
+    }
+    let masked = b[1] & 0x80 != 0;
+    let (len, mut at) = match b[1] & 0x7f {
+        126 => {
+            if b.len() < 4 {
+                return None;
+            }
+            (u16::from_be_bytes([b[2], b[3]]) as u64, 4)
+        }
+        127 => {
+            if b.len() < 10 {
+                return None;
+            }
+            (u64::from_be_bytes(b[2..10].try_into().unwrap()), 10)
+        }
+        n => (n as u64, 2),
+    };
+    let mut mask = [0u8; 4];
+    if masked {
+        if b.len() < at + 4 {
+            return None;
+        }
+        mask.copy_from_slice(&b[at..at + 4]);
+        at += 4;
+    }
+    Some(Header {
+        fin: b[0] & 0x80 != 0,
+        op: b[0] & 0x0f,
+        len,
+        mask,
+        size: at,
+    })
+}
+
+/// The peer's read buffer: `buf[start..end]` is unparsed.
+struct Input {
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl Input {
+    fn new(leftover: Vec<u8>) -> Input {
+        let mut buf = vec![0u8; READ_BUF.max(leftover.len())];
+        buf[..leftover.len()].copy_from_slice(&leftover);
+        Input {
+            buf,
+            start: 0,
+            end: leftover.len(),
+        }
+    }
+
+    fn avail(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
+    /// Reads more, keeping what is unparsed; makes room for `need` unparsed bytes in all.
+    /// `Ok(false)` at the end of the stream.
+    fn fill<S: Read>(&mut self, s: &mut S, need: usize) -> io::Result<bool> {
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        } else if self.start > 0 && (self.buf.len() - self.end < 64 * 1024 || need > 0) {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if need > self.buf.len() {
+            self.buf.resize(need, 0);
+        }
+        let n = s.read(&mut self.buf[self.end..])?;
+        self.end += n;
+        Ok(n > 0)
+    }
+}
+
+const OP_CLOSE: u8 = 8;
+const OP_PING: u8 = 9;
+const OP_PONG: u8 = 10;
+
+/// Answers a close frame with 1000 and ends the stream.
+fn close<S: PeerStream>(s: &mut S) {
+    let _ = s.write_all(&[0x88, 0x02, 0x03, 0xe8]);
+    let _ = s.flush();
+    s.finish();
+}
+
+/// Counts complete data messages, skipping payloads; returns at the client's close frame or the
+/// end of the stream. `target` is the message count at which to report `done`.
+fn sink<S: PeerStream>(s: &mut S, input: &mut Input, target: u64, done: &Sender<Instant>) {
+    let mut count = 0u64;
+    let mut skip = 0u64;
+    loop {
+        if skip > 0 {
+            let take = skip.min((input.end - input.start) as u64);
+            input.start += take as usize;
+            skip -= take;
+            if skip > 0 {
+                input.start = input.end;
+                match input.fill(s, 0) {
+                    Ok(true) => continue,
+                    _ => return,
+                }
+            }
+        }
+        let Some(h) = parse_header(input.avail()) else {
+            match input.fill(s, 0) {
+                Ok(true) => continue,
+                _ => return,
+            }
+        };
+        input.start += h.size;
+        if h.op == OP_CLOSE {
+            close(s);
+            return;
+        }
+        if h.op < 8 && h.fin {
+            count += 1;
+            if count == target {
+                let _ = done.send(Instant::now());
+            }
+        }
+        skip = h.len;
+    }
+}
+
+/// Echoes every data frame (and answers pings) until the client's close frame.
+fn echo<S: PeerStream>(s: &mut S, input: &mut Input) {
+    let mut out = Vec::with_capacity(READ_BUF);
+    loop {
+        while let Some(h) = parse_header(input.avail()) {
+            let total = h.size + h.len as usize;
+            if input.end - input.start < total {
+                break;
+            }
+            let at = input.start + h.size;
+            let payload = &input.buf[at..at + h.len as usize];
+            input.start += total;
+            match h.op {
+                OP_CLOSE => {
+                    let _ = s.write_all(&out);
+                    close(s);
+                    return;
+                }
+                OP_PONG => continue,
+                _ => {}
+            }
+            let op = if h.op == OP_PING { OP_PONG } else { h.op };
+            server_header(&mut out, op, payload.len());
+            let from = out.len();
+            out.extend_from_slice(payload);
+            for (i, b) in out[from..].iter_mut().enumerate() {
+                *b ^= h.mask[i & 3];
+            }
+        }
+        if !out.is_empty() {
+            if s.write_all(&out).and_then(|_| s.flush()).is_err() {
+                return;
+            }
+            out.clear();
+        }
+        let need = parse_header(input.avail()).map_or(0, |h| h.size + h.len as usize);
+        match input.fill(s, need) {
+            Ok(true) => {}
+            _ => return,
+        }
+    }
+}
+
+/// Waits for one complete data message from the client.
+fn wait_go<S: PeerStream>(s: &mut S, input: &mut Input) -> bool {
+    loop {
+        if let Some(h) = parse_header(input.avail()) {
+            let total = h.size + h.len as usize;
+            if input.end - input.start >= total {
+                input.start += total;
+                if h.op < 8 && h.fin {
+                    return true;
+                }
+                continue;
+            }
+        }
+        if !matches!(input.fill(s, 0), Ok(true)) {
+            return false;
+        }
+    }
+}
+
+/// One block of server frames, about 1 MiB, and how many frames it holds.
+fn frame_block(size: usize) -> (Vec<u8>, u64) {
+    let mut frame = Vec::with_capacity(size + 10);
+    server_header(&mut frame, 2, size);
+    frame.extend((0..size).map(|i| (i % 251) as u8));
+    let per = (BLOCK / frame.len()).max(1);
+    (frame.repeat(per), per as u64)
+}
+
+fn serve<S: PeerStream>(mut s: S, conns: Sender<ConnInfo>, done: Sender<Instant>) {
+    let Ok((head, leftover)) = read_head(&mut s) else {
+        return;
+    };
+    let (path, params) = path_and_params(&head);
+    let _ = conns.send(ConnInfo { tid: thread_tid() });
+    let mut input = Input::new(leftover);
+    match path.as_str() {
+        "/rawsink" => {
+            let bytes = param(&params, "bytes");
+            let mut got = (input.end - input.start) as u64;
+            let mut buf = vec![0u8; READ_BUF];
+            while got < bytes {
+                match s.read(&mut buf) {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => got += n as u64,
+                }
+            }
+            let _ = done.send(Instant::now());
+            while matches!(s.read(&mut buf), Ok(n) if n > 0) {}
+        }
+        "/rawsource" => {
+            let bytes = param(&params, "bytes");
+            let block = vec![0x5au8; BLOCK];
+            if input.end == input.start && !matches!(input.fill(&mut s, 0), Ok(true)) {
+                return;
+            }
+            let mut left = bytes;
+            while left > 0 {
+                let n = left.min(BLOCK as u64) as usize;
+                if s.write_all(&block[..n]).is_err() {
+                    return;
+                }
+                left -= n as u64;
+            }
+            let _ = s.flush();
+            let mut buf = vec![0u8; READ_BUF];
+            while matches!(s.read(&mut buf), Ok(n) if n > 0) {}
+        }
+        "/sink" => {
+            let n = param(&params, "n");
+            if s.write_all(&response(&head))
+                .and_then(|_| s.flush())
+                .is_err()
+            {
+                return;
+            }
+            sink(&mut s, &mut input, n, &done);
+        }
+        "/source" => {
+            let (n, size) = (param(&params, "n"), param(&params, "size") as usize);
+            let (block, per) = frame_block(size);
+            let frame_len = block.len() / per as usize;
+            if s.write_all(&response(&head))
+                .and_then(|_| s.flush())
+                .is_err()
+            {
+                return;
+            }
+            if !wait_go(&mut s, &mut input) {
+                return;
+            }
+            let mut left = n;
+            while left > 0 {
+                let k = left.min(per);
+                if s.write_all(&block[..k as usize * frame_len]).is_err() {
+                    return;
+                }
+                left -= k;
+            }
+            let _ = s.flush();
+            sink(&mut s, &mut input, u64::MAX, &done);
+        }
+        "/echo" => {
+            if s.write_all(&response(&head))
+                .and_then(|_| s.flush())
+                .is_err()
+            {
+                return;
+            }
+            echo(&mut s, &mut input);
+        }
+        other => eprintln!("peer: unknown path {other}"),
+    }
+}
+
+/// A single-threaded peer that accepts and handshakes connections and keeps them open, idle,
+/// until [`IdlePeer::release`].
+pub struct IdlePeer {
+    pub addr: SocketAddr,
+    stop: Sender<()>,
+    thread: thread::JoinHandle<usize>,
+}
+
+impl IdlePeer {
+    pub fn spawn() -> IdlePeer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = channel::<()>();
+        let thread = thread::Builder::new()
+            .name("idle-peer".into())
+            .spawn(move || {
+                let mut held = Vec::new();
+                let mut complained = false;
+                loop {
+                    match listener.accept() {
+                        Ok((mut tcp, _)) => {
+                            tcp.set_nonblocking(false).unwrap();
+                            tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+                            let Ok((head, _)) = read_head(&mut tcp) else {
+                                continue;
+                            };
+                            if tcp.write_all(&response(&head)).is_ok() {
+                                held.push(tcp);
+                            }
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                            if stopped.try_recv().is_ok() {
+                                break;
+                            }
+                            thread::sleep(Duration::from_micros(200));
+                        }
+                        Err(e) => {
+                            if !complained {
+                                eprintln!("idle peer: accept: {e}");
+                                complained = true;
+                            }
+                            if stopped.try_recv().is_ok() {
+                                break;
+                            }
+                            thread::sleep(Duration::from_millis(10));
+                        }
+                    }
+                }
+                held.len()
+            })
+            .expect("spawn idle peer");
+        IdlePeer { addr, stop, thread }
+    }
+
+    /// Closes every held connection; returns how many there were.
+    pub fn release(self) -> usize {
+        let _ = self.stop.send(());
+        self.thread.join().expect("idle peer")
+    }
+}
