@@ -138,27 +138,21 @@ pub(crate) fn write_header(
     }
 }
 
-/// Appends `payload` to `out`, masked with `key` (RFC 6455 §5.3), copying and masking in one
-/// pass, eight bytes at a time.
+/// Appends `payload` to `out`, masked with `key` (RFC 6455 §5.3): one copy, then an XOR in
+/// place eight bytes at a time, a loop the compiler vectorises.
 pub(crate) fn mask_into(out: &mut Vec<u8>, payload: &[u8], key: [u8; 4]) {
-    let wide = u64::from_ne_bytes([
-        key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3],
-    ]);
-    out.reserve(payload.len());
-    let mut chunks = payload.chunks_exact(8);
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        out.extend_from_slice(&(u64::from_ne_bytes(word) ^ wide).to_ne_bytes());
+    let start = out.len();
+    out.extend_from_slice(payload);
+    let wide = u64::from_ne_bytes([key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3]]);
+    let mut words = out[start..].chunks_exact_mut(8);
+    for word in &mut words {
+        let masked = u64::from_ne_bytes(word.try_into().expect("8 bytes")) ^ wide;
+        word.copy_from_slice(&masked.to_ne_bytes());
     }
     // The remainder starts at a multiple of 8, so the key phase is 0.
-    out.extend(
-        chunks
-            .remainder()
-            .iter()
-            .zip(key.iter().cycle())
-            .map(|(b, k)| b ^ k),
-    );
+    for (b, k) in words.into_remainder().iter_mut().zip(key.iter().cycle()) {
+        *b ^= k;
+    }
 }
 
 #[cfg(test)]

@@ -159,7 +159,7 @@ fn handshake_io(e: io::Error) -> Error {
 /// read half and any frame bytes that arrived with the handshake response.
 fn open(shared: &Shared, setup: &Setup) -> Result<(ReadHalf, Vec<u8>)> {
     let (target, config) = (&setup.target, &setup.config);
-    let tcp = connect(shared, target, config.connect_timeout)?;
+    let tcp = Arc::new(connect(shared, target, config.connect_timeout)?);
     shared.register_socket(&tcp)?;
     let deadline = Instant::now() + config.handshake_timeout;
     tcp.set_write_timeout(Some(config.handshake_timeout))?;
@@ -196,7 +196,7 @@ fn open(shared: &Shared, setup: &Setup) -> Result<(ReadHalf, Vec<u8>)> {
 }
 
 /// Splits the connected socket into its halves, running the TLS handshake for wss.
-fn split(tcp: TcpStream, setup: &Setup, deadline: Instant) -> Result<(ReadHalf, WriteHalf)> {
+fn split(tcp: Arc<TcpStream>, setup: &Setup, deadline: Instant) -> Result<(ReadHalf, WriteHalf)> {
     if setup.target.secure {
         #[cfg(feature = "native-tls")]
         if let Some(connector) = &setup.tls {
@@ -206,8 +206,7 @@ fn split(tcp: TcpStream, setup: &Setup, deadline: Instant) -> Result<(ReadHalf, 
         let _ = deadline;
         return Err(Error::TlsUnavailable);
     }
-    let write = tcp.try_clone()?;
-    Ok((ReadHalf::Plain(tcp), WriteHalf::Plain(write)))
+    Ok((ReadHalf::Plain(tcp.clone()), WriteHalf::Plain(tcp)))
 }
 
 /// An open connection, from the reader thread's side.

@@ -14,7 +14,7 @@ use crate::writer::Writer;
 /// The TCP socket, once there is one, so that other threads can shut it down.
 #[derive(Debug, Default)]
 struct Socket {
-    tcp: Option<TcpStream>,
+    tcp: Option<Arc<TcpStream>>,
     /// `close()` was called while connecting: the connection must fail.
     aborted: bool,
     /// The reader thread has finished with the socket.
@@ -155,12 +155,12 @@ impl Shared {
     }
 
     /// Registers the connected socket; fails if `close()` aborted the connection meanwhile.
-    pub(crate) fn register_socket(&self, tcp: &TcpStream) -> Result<()> {
+    pub(crate) fn register_socket(&self, tcp: &Arc<TcpStream>) -> Result<()> {
         let mut s = lock(&self.socket);
         if s.aborted {
             return Err(Error::Aborted);
         }
-        s.tcp = Some(tcp.try_clone()?);
+        s.tcp = Some(tcp.clone());
         Ok(())
     }
 

@@ -80,7 +80,8 @@ impl Write for MemIo {
 #[derive(Debug)]
 struct Shared {
     session: Mutex<TlsStream<MemIo>>,
-    wire: Mutex<TcpStream>,
+    /// The socket for writing; the lock orders ciphertext records.
+    wire: Mutex<Arc<TcpStream>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -99,9 +100,9 @@ impl Shared {
             return Ok(());
         }
         std::mem::swap(&mut session.get_mut().outgoing, spare);
-        let mut wire = lock(&self.wire);
+        let wire = lock(&self.wire);
         drop(session);
-        let result = wire.write_all(spare);
+        let result = (&**wire).write_all(spare);
         spare.clear();
         result
     }
@@ -111,7 +112,7 @@ impl Shared {
 #[derive(Debug)]
 pub(crate) struct TlsReader {
     shared: Arc<Shared>,
-    tcp: TcpStream,
+    tcp: Arc<TcpStream>,
     raw: Vec<u8>,
     spare: Vec<u8>,
 }
@@ -144,7 +145,7 @@ impl TlsReader {
             if self.raw.is_empty() {
                 self.raw.resize(RAW_READ, 0);
             }
-            let n = self.tcp.read(&mut self.raw)?;
+            let n = (&*self.tcp).read(&mut self.raw)?;
             let mut session = lock(&self.shared.session);
             let io = session.get_mut();
             if n == 0 {
@@ -197,11 +198,11 @@ fn is_timeout(e: &io::Error) -> bool {
 pub(crate) fn handshake(
     connector: &TlsConnector,
     domain: &str,
-    tcp: TcpStream,
+    tcp: Arc<TcpStream>,
     deadline: Instant,
 ) -> Result<(TlsReader, TlsWriter)> {
-    let wire = tcp.try_clone()?;
-    let mut tcp_in = tcp;
+    let wire = tcp.clone();
+    let tcp_in = tcp;
     let mut raw = vec![0u8; RAW_READ];
     let mut attempt = connector.connect(domain, MemIo::default());
     loop {
@@ -226,7 +227,7 @@ pub(crate) fn handshake(
         };
         let io = mid.get_mut();
         if !io.outgoing.is_empty() {
-            let sent = (&wire).write_all(&io.outgoing);
+            let sent = (&*wire).write_all(&io.outgoing);
             io.outgoing.clear();
             if let Err(e) = sent {
                 if is_timeout(&e) {
@@ -243,7 +244,7 @@ pub(crate) fn handshake(
             return Err(Error::Timeout(Timeout::Handshake));
         }
         tcp_in.set_read_timeout(Some(left))?;
-        let read = tcp_in.read(&mut raw);
+        let read = (&*tcp_in).read(&mut raw);
         let io = mid.get_mut();
         match read {
             Ok(0) => io.eof = true,

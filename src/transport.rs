@@ -1,17 +1,19 @@
 //! The byte stream under the protocol, split in a read half for the reader thread and a write
 //! half for senders, over plain TCP or TLS.
 //!
-//! Over plain TCP each half is its own handle to the socket (`try_clone`). Over TLS both halves
+//! Over plain TCP both halves share the one socket (`&TcpStream` reads and writes), so a
+//! connection costs a single file descriptor. Over TLS both halves
 //! share one TLS session; see [`crate::tls`] for how a read never holds up a write.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
+use std::sync::Arc;
 
 /// The reader thread's half.
 #[derive(Debug)]
 pub(crate) enum ReadHalf {
     /// Plain TCP.
-    Plain(TcpStream),
+    Plain(Arc<TcpStream>),
     /// TLS.
     #[cfg(feature = "native-tls")]
     Tls(crate::tls::TlsReader),
@@ -21,7 +23,7 @@ pub(crate) enum ReadHalf {
 #[derive(Debug)]
 pub(crate) enum WriteHalf {
     /// Plain TCP.
-    Plain(TcpStream),
+    Plain(Arc<TcpStream>),
     /// TLS.
     #[cfg(feature = "native-tls")]
     Tls(crate::tls::TlsWriter),
@@ -31,7 +33,7 @@ impl ReadHalf {
     /// Reads what has arrived, blocking until something has; `Ok(0)` is the end of the stream.
     pub(crate) fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
-            ReadHalf::Plain(s) => s.read(buf),
+            ReadHalf::Plain(s) => (&**s).read(buf),
             #[cfg(feature = "native-tls")]
             ReadHalf::Tls(t) => t.read(buf),
         }
@@ -42,7 +44,7 @@ impl ReadHalf {
     /// without being zero-filled first.
     pub(crate) fn read_append(&mut self, buf: &mut Vec<u8>, limit: u64) -> io::Result<usize> {
         match self {
-            ReadHalf::Plain(s) => s.take(limit).read_to_end(buf),
+            ReadHalf::Plain(s) => (&**s).take(limit).read_to_end(buf),
             #[cfg(feature = "native-tls")]
             ReadHalf::Tls(t) => t.take(limit).read_to_end(buf),
         }
@@ -59,10 +61,10 @@ impl ReadHalf {
 }
 
 impl WriteHalf {
-    /// Writes all of `bufs`, in order, as one contiguous piece of the stream.
+    /// Writes all of `bytes`, in order, as one contiguous piece of the stream.
     pub(crate) fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
         match self {
-            WriteHalf::Plain(s) => s.write_all(bytes),
+            WriteHalf::Plain(s) => (&**s).write_all(bytes),
             #[cfg(feature = "native-tls")]
             WriteHalf::Tls(t) => t.write_all(bytes),
         }

@@ -166,7 +166,7 @@ mod tests {
         let c = TcpStream::connect(l.local_addr().unwrap()).unwrap();
         let (s, _) = l.accept().unwrap();
         let mut w = Writer::default();
-        w.attach(WriteHalf::Plain(c));
+        w.attach(WriteHalf::Plain(std::sync::Arc::new(c)));
         (w, s)
     }
 
