@@ -18,8 +18,8 @@ pub const DEFAULT_MAX_FRAME_SIZE: usize = 16 << 20;
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 64 << 20;
 /// Default for [`Builder::max_response_size`]: 16 KiB.
 pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 16 << 10;
-/// Default for [`Builder::event_queue_capacity`]: 1024 events.
-pub const DEFAULT_EVENT_QUEUE_CAPACITY: usize = 1024;
+/// Default for [`Builder::event_queue_capacity`]: 16 batches (at most 4096 events).
+pub const DEFAULT_EVENT_QUEUE_CAPACITY: usize = 16;
 /// Default for [`Builder::fragment_size`]: 16 MiB, the default frame limit of common servers.
 pub const DEFAULT_FRAGMENT_SIZE: usize = 16 << 20;
 /// Default for [`Builder::reader_stack_size`]: 128 KiB.
@@ -165,10 +165,11 @@ impl Builder {
         self
     }
 
-    /// How many events may wait in the channel before the reader thread stops reading from the
-    /// socket until you receive some (backpressure). Default: [`DEFAULT_EVENT_QUEUE_CAPACITY`].
-    pub fn event_queue_capacity(mut self, events: usize) -> Builder {
-        self.config.event_queue_capacity = events;
+    /// How many batches of events may wait in the channel before the reader thread stops
+    /// reading from the socket until you receive some (backpressure). A batch holds the events
+    /// decoded from one read, at most 256. Default: [`DEFAULT_EVENT_QUEUE_CAPACITY`].
+    pub fn event_queue_capacity(mut self, batches: usize) -> Builder {
+        self.config.event_queue_capacity = batches;
         self
     }
 

@@ -143,7 +143,9 @@ pub(crate) fn write_header(
 pub(crate) fn mask_into(out: &mut Vec<u8>, payload: &[u8], key: [u8; 4]) {
     let start = out.len();
     out.extend_from_slice(payload);
-    let wide = u64::from_ne_bytes([key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3]]);
+    let wide = u64::from_ne_bytes([
+        key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3],
+    ]);
     let mut words = out[start..].chunks_exact_mut(8);
     for word in &mut words {
         let masked = u64::from_ne_bytes(word.try_into().expect("8 bytes")) ^ wide;

@@ -1,6 +1,7 @@
 //! The public handle: the browser's `WebSocket`, plus blocking ways to receive its events.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
@@ -10,7 +11,7 @@ use crate::close::validate_user_close;
 use crate::error::{Error, Result};
 use crate::event::{Event, ReadyState};
 use crate::payload::Payload;
-use crate::reader::{self, Setup};
+use crate::reader::{self, Batch, Setup};
 use crate::shared::Shared;
 use crate::target;
 
@@ -26,7 +27,10 @@ use crate::target;
 #[derive(Debug)]
 pub struct WebSocket {
     shared: Arc<Shared>,
-    events: Receiver<Event>,
+    /// Batches of events, one per read of the reader thread.
+    events: Receiver<Batch>,
+    /// Events of a batch already taken from the channel, not yet returned.
+    pending: Mutex<VecDeque<Event>>,
 }
 
 impl WebSocket {
@@ -87,7 +91,11 @@ impl WebSocket {
             tls,
         };
         reader::spawn(shared.clone(), setup, tx)?;
-        Ok(WebSocket { shared, events: rx })
+        Ok(WebSocket {
+            shared,
+            events: rx,
+            pending: Mutex::new(VecDeque::new()),
+        })
     }
 
     /// Waits for the first event: `Open`, or the error that prevented it.
@@ -175,43 +183,69 @@ impl WebSocket {
 
     /// Waits for the next event; `None` once the channel has disconnected after `Close`.
     pub fn recv(&self) -> Option<Event> {
-        let ask = self.shared.asking();
-        let event = self.events.recv().ok();
-        self.taken(ask, event.is_some());
-        event
+        self.next_with(|rx| rx.recv()).ok()
     }
 
     /// Waits at most `timeout` for the next event.
     pub fn recv_timeout(&self, timeout: Duration) -> std::result::Result<Event, RecvTimeoutError> {
-        let ask = self.shared.asking();
-        let event = self.events.recv_timeout(timeout);
-        self.taken(ask, event.is_ok());
-        event
+        self.next_with(|rx| rx.recv_timeout(timeout))
     }
 
     /// Takes the next event if one is waiting.
     pub fn try_recv(&self) -> std::result::Result<Event, TryRecvError> {
-        let ask = self.shared.asking();
-        let event = self.events.try_recv();
-        self.taken(ask, event.is_ok());
-        event
+        self.next_with(|rx| rx.try_recv())
     }
 
-    /// Records a receive call for [`Shared::wait_for_app`].
-    fn taken(&self, ask: u64, got: bool) {
-        if got {
+    /// The next event: from the batch at hand, else from a new batch that `wait` takes from
+    /// the channel (without holding the lock, so that other threads may receive meanwhile).
+    fn next_with<E>(
+        &self,
+        wait: impl FnOnce(&Receiver<Batch>) -> std::result::Result<Batch, E>,
+    ) -> std::result::Result<Event, E> {
+        let ask = self.shared.asking();
+        if let Some(event) = self.pending().pop_front() {
             self.shared.took(ask);
+            return Ok(event);
         }
+        let batch = wait(&self.events)?;
+        let mut pending = self.pending();
+        pending.extend(batch);
+        let event = pending.pop_front().expect("batches are never empty");
+        self.shared.took(ask);
+        Ok(event)
+    }
+
+    /// The events at hand, locked.
+    fn pending(&self) -> MutexGuard<'_, VecDeque<Event>> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The channel the events arrive on, for `crossbeam_channel::select!` over several sockets
-    /// and timers. Cloning it is allowed; each event goes to one receiver.
+    /// and timers. Each item is a batch: the events the reader thread decoded from one read,
+    /// in order, never empty. Receive either through this channel or through
+    /// [`recv`](WebSocket::recv) and its siblings, not both, or events may come out of order.
+    ///
+    /// ```no_run
+    /// use wsync::crossbeam_channel::{select, tick};
+    /// # let ws = wsync::WebSocket::connect("ws://127.0.0.1:9001")?;
+    /// let ticker = tick(std::time::Duration::from_secs(1));
+    /// loop {
+    ///     select! {
+    ///         recv(ws.events()) -> batch => match batch {
+    ///             Ok(events) => events.into_iter().for_each(|event| println!("{event:?}")),
+    ///             Err(_) => break, // disconnected after the Close event
+    ///         },
+    ///         recv(ticker) -> _ => ws.send("tick")?,
+    ///     }
+    /// }
+    /// # Ok::<(), wsync::Error>(())
+    /// ```
     ///
     /// When a server breaks the protocol right after sending messages, the connection is failed
     /// once the application has taken those messages: through this receiver that is when the
     /// queue is empty, through [`recv`](WebSocket::recv) and its siblings when the application
     /// asks for the next event, which leaves it time to answer the last one first.
-    pub fn events(&self) -> &Receiver<Event> {
+    pub fn events(&self) -> &Receiver<Vec<Event>> {
         self.shared.expose_receiver();
         &self.events
     }
