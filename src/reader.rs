@@ -7,7 +7,7 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::Sender;
+use crossbeam_channel::{Receiver, Sender};
 
 use crate::builder::Config;
 use crate::close::encode_close_payload;
@@ -20,15 +20,18 @@ use crate::shared::Shared;
 use crate::target::Target;
 use crate::transport::{ReadHalf, WriteHalf};
 
-/// The read buffer's smallest and largest sizes: it doubles while reads fill it and shrinks
-/// back when they stop, so that idle connections hold little memory.
-const READ_MIN: usize = 8 * 1024;
-const READ_MAX: usize = 256 * 1024;
+/// The read buffer's size. It holds hundreds of small frames per read; the payload of a larger
+/// frame is read straight into its message instead (see [`DIRECT_MIN`]), so it never needs to
+/// grow, and an idle connection holds no more than this.
+const READ_BUF: usize = 16 * 1024;
 
 /// Payloads with at least this much still to come are read straight into the message buffer,
-/// not through the read buffer. Text goes in steps of this size, so that bad UTF-8 is still
-/// found as it arrives.
-const DIRECT_MIN: u64 = 64 * 1024;
+/// not through the read buffer.
+const DIRECT_MIN: u64 = READ_BUF as u64;
+
+/// Text read straight into its message goes in steps of this size, so that bad UTF-8 is found
+/// as it arrives.
+const TEXT_STEP: u64 = 64 * 1024;
 
 /// Everything the reader thread needs to open the connection.
 pub(crate) struct Setup {
@@ -36,6 +39,8 @@ pub(crate) struct Setup {
     pub(crate) config: Config,
     #[cfg(feature = "native-tls")]
     pub(crate) tls: Option<native_tls::TlsConnector>,
+    /// Emptied batches the handle gives back, so that batches are not allocated anew.
+    pub(crate) recycled: Receiver<Batch>,
 }
 
 /// Starts the reader thread.
@@ -61,6 +66,7 @@ struct Events {
     tx: Option<Sender<Batch>>,
     batch: Batch,
     sent: u64,
+    recycled: Receiver<Batch>,
 }
 
 impl Events {
@@ -81,7 +87,8 @@ impl Events {
         if self.batch.is_empty() {
             return;
         }
-        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(16));
+        let next = self.recycled.try_recv().unwrap_or_default();
+        let batch = std::mem::replace(&mut self.batch, next);
         if let Some(tx) = &self.tx {
             let _ = tx.send(batch);
         }
@@ -117,6 +124,7 @@ fn run(shared: Arc<Shared>, setup: Setup, tx: Sender<Batch>) {
         tx: Some(tx),
         batch: Vec::new(),
         sent: 0,
+        recycled: setup.recycled.clone(),
     };
     let opened = open(&shared, &setup).and_then(|read| {
         if shared.transition(ReadyState::Connecting, ReadyState::Open) {
@@ -173,8 +181,20 @@ fn connect(shared: &Shared, target: &Target, timeout: Duration) -> Result<TcpStr
     Err(Error::Io(last))
 }
 
+/// An I/O error that the TLS layer raised becomes [`Error::Tls`].
+fn from_tls(e: io::Error) -> std::result::Result<Error, io::Error> {
+    #[cfg(feature = "native-tls")]
+    return crate::tls::tls_failure(e);
+    #[cfg(not(feature = "native-tls"))]
+    Err(e)
+}
+
 /// Maps an I/O error during the handshake: a read timeout is the handshake timeout.
 fn handshake_io(e: io::Error) -> Error {
+    let e = match from_tls(e) {
+        Ok(tls) => return tls,
+        Err(e) => e,
+    };
     match e.kind() {
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Error::Timeout(Timeout::Handshake),
         _ => Error::Io(e),
@@ -264,7 +284,7 @@ impl Session<'_> {
         if let Some(end) = self.process(leftover) {
             return end;
         }
-        let mut buf = vec![0u8; READ_MIN];
+        let mut buf = vec![0u8; READ_BUF];
         loop {
             if let Some(end) = self.read_payload_directly() {
                 return end;
@@ -280,11 +300,6 @@ impl Session<'_> {
             if let Some(end) = self.process(&buf[..n]) {
                 return end;
             }
-            if n == buf.len() && buf.len() < READ_MAX {
-                buf.resize(buf.len() * 2, 0);
-            } else if n < READ_MIN / 2 && buf.len() > READ_MIN {
-                buf = vec![0u8; READ_MIN];
-            }
         }
     }
 
@@ -298,7 +313,11 @@ impl Session<'_> {
                 return None;
             }
             let from = data.len();
-            let want = if text { DIRECT_MIN } else { remaining };
+            let want = if text {
+                remaining.min(TEXT_STEP)
+            } else {
+                remaining
+            };
             self.events.flush();
             let got = match self.read.read_append(data, want) {
                 Ok(n) => n as u64,
@@ -318,8 +337,9 @@ impl Session<'_> {
         if self.shared.is_timed_out() {
             return Error::Timeout(Timeout::Close);
         }
-        match e {
-            Some(e) if e.kind() != io::ErrorKind::UnexpectedEof => Error::Io(e),
+        match e.map(from_tls) {
+            Some(Ok(tls)) => tls,
+            Some(Err(e)) if e.kind() != io::ErrorKind::UnexpectedEof => Error::Io(e),
             _ => Error::AbnormalClosure,
         }
     }

@@ -76,6 +76,32 @@ impl Write for MemIo {
     }
 }
 
+/// A failure of the TLS layer itself (an alert, a bad record), as opposed to the socket, carried
+/// inside an `io::Error` so that the reader reports it as [`Error::Tls`].
+#[derive(Debug)]
+pub(crate) struct TlsFailure(io::Error);
+
+impl std::fmt::Display for TlsFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for TlsFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+/// The TLS error inside `e`, if `e` came from the TLS layer.
+pub(crate) fn tls_failure(e: io::Error) -> std::result::Result<Error, io::Error> {
+    if !e.get_ref().is_some_and(|inner| inner.is::<TlsFailure>()) {
+        return Err(e);
+    }
+    let inner = e.into_inner().expect("checked above");
+    Ok(Error::Tls(inner))
+}
+
 /// What both halves share.
 #[derive(Debug)]
 struct Shared {
@@ -140,7 +166,11 @@ impl TlsReader {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     self.shared.flush(session, &mut self.spare)?;
                 }
-                Err(e) => return Err(e),
+                // The socket closed without close_notify: the stream just ended.
+                Err(_) if session.get_ref().eof => {
+                    return Err(io::ErrorKind::UnexpectedEof.into());
+                }
+                Err(e) => return Err(io::Error::new(e.kind(), TlsFailure(e))),
             }
             if self.raw.is_empty() {
                 self.raw.resize(RAW_READ, 0);

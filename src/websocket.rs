@@ -2,9 +2,9 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError};
 
 use crate::builder::{Builder, Config};
 use crate::close::validate_user_close;
@@ -14,6 +14,12 @@ use crate::payload::Payload;
 use crate::reader::{self, Batch, Setup};
 use crate::shared::Shared;
 use crate::target;
+
+/// How long a blocking receive polls before it sleeps: about one loopback round trip.
+const SPIN: Duration = Duration::from_micros(50);
+
+/// How many emptied batches wait to be reused.
+const RECYCLED_BATCHES: usize = 4;
 
 /// A WebSocket client connection with the browser's API.
 ///
@@ -31,6 +37,8 @@ pub struct WebSocket {
     events: Receiver<Batch>,
     /// Events of a batch already taken from the channel, not yet returned.
     pending: Mutex<VecDeque<Event>>,
+    /// Where emptied batches go back to the reader thread, to be filled again.
+    recycle: Sender<Batch>,
 }
 
 impl WebSocket {
@@ -79,6 +87,7 @@ impl WebSocket {
             return Err(Error::TlsUnavailable);
         }
         let (tx, rx) = crossbeam_channel::bounded(config.event_queue_capacity);
+        let (recycle, recycled) = crossbeam_channel::bounded(RECYCLED_BATCHES);
         let shared = Arc::new(Shared::new(
             target.url.to_string(),
             config.close_timeout,
@@ -89,12 +98,14 @@ impl WebSocket {
             config,
             #[cfg(feature = "native-tls")]
             tls,
+            recycled,
         };
         reader::spawn(shared.clone(), setup, tx)?;
         Ok(WebSocket {
             shared,
             events: rx,
             pending: Mutex::new(VecDeque::new()),
+            recycle,
         })
     }
 
@@ -183,23 +194,26 @@ impl WebSocket {
 
     /// Waits for the next event; `None` once the channel has disconnected after `Close`.
     pub fn recv(&self) -> Option<Event> {
-        self.next_with(|rx| rx.recv()).ok()
+        self.next_with(SPIN, |rx| rx.recv()).ok()
     }
 
     /// Waits at most `timeout` for the next event.
     pub fn recv_timeout(&self, timeout: Duration) -> std::result::Result<Event, RecvTimeoutError> {
-        self.next_with(|rx| rx.recv_timeout(timeout))
+        self.next_with(SPIN.min(timeout), |rx| rx.recv_timeout(timeout))
     }
 
     /// Takes the next event if one is waiting.
     pub fn try_recv(&self) -> std::result::Result<Event, TryRecvError> {
-        self.next_with(|rx| rx.try_recv())
+        self.next_with(Duration::ZERO, |rx| rx.try_recv())
     }
 
-    /// The next event: from the batch at hand, else from a new batch that `wait` takes from
-    /// the channel (without holding the lock, so that other threads may receive meanwhile).
+    /// The next event: from the batch at hand, else from a new batch. For a new batch it first
+    /// polls for up to `spin` (yielding the processor between polls), which spares a sleep and a
+    /// wake-up when the answer to a request is about to arrive, then blocks in `wait`. The lock
+    /// is not held while waiting, so other threads may receive meanwhile.
     fn next_with<E>(
         &self,
+        spin: Duration,
         wait: impl FnOnce(&Receiver<Batch>) -> std::result::Result<Batch, E>,
     ) -> std::result::Result<Event, E> {
         let ask = self.shared.asking();
@@ -207,12 +221,33 @@ impl WebSocket {
             self.shared.took(ask);
             return Ok(event);
         }
-        let batch = wait(&self.events)?;
+        let mut batch = match self.poll_for(spin) {
+            Some(batch) => batch,
+            None => wait(&self.events)?,
+        };
         let mut pending = self.pending();
-        pending.extend(batch);
+        pending.extend(batch.drain(..));
         let event = pending.pop_front().expect("batches are never empty");
+        drop(pending);
+        let _ = self.recycle.try_send(batch);
         self.shared.took(ask);
         Ok(event)
+    }
+
+    /// Polls the channel for up to `spin`.
+    fn poll_for(&self, spin: Duration) -> Option<Batch> {
+        if spin.is_zero() {
+            return None;
+        }
+        let start = Instant::now();
+        loop {
+            match self.events.try_recv() {
+                Ok(batch) => return Some(batch),
+                Err(TryRecvError::Disconnected) => return None,
+                Err(TryRecvError::Empty) if start.elapsed() >= spin => return None,
+                Err(TryRecvError::Empty) => std::thread::yield_now(),
+            }
+        }
     }
 
     /// The events at hand, locked.

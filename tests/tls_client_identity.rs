@@ -77,7 +77,9 @@ fn no_identity_is_refused() {
     let (error, _) = expect_error_then_close(&ws);
     println!("without a client certificate: {error}");
     // TLS 1.3: the client's handshake completes before the server checks it, so the refusal
-    // comes as an alert while the client reads the upgrade response.
+    // comes as an alert while the client reads the upgrade response: still a TLS error.
+    assert!(matches!(error, wsync::Error::Tls(_)), "{error:?}");
+    assert!(std::error::Error::source(&error).is_some(), "the TLS cause is reachable");
     let text = error.to_string().to_lowercase();
     assert!(
         text.contains("certificate required") || text.contains("handshake failure"),
