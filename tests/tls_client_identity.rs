@@ -79,7 +79,10 @@ fn no_identity_is_refused() {
     // TLS 1.3: the client's handshake completes before the server checks it, so the refusal
     // comes as an alert while the client reads the upgrade response: still a TLS error.
     assert!(matches!(error, wsync::Error::Tls(_)), "{error:?}");
-    assert!(std::error::Error::source(&error).is_some(), "the TLS cause is reachable");
+    assert!(
+        std::error::Error::source(&error).is_some(),
+        "the TLS cause is reachable"
+    );
     let text = error.to_string().to_lowercase();
     assert!(
         text.contains("certificate required") || text.contains("handshake failure"),
