@@ -78,6 +78,9 @@ impl Decoder {
         loop {
             match self.state {
                 State::Header => {
+                    if let Some((item, taken)) = self.whole_message(&input[used..])? {
+                        return Ok((used + taken, Some(item)));
+                    }
                     let (header, taken) = match self.read_header(&input[used..])? {
                         Some(found) => found,
                         None => return Ok((input.len(), None)),
@@ -158,6 +161,33 @@ impl Decoder {
         }
         self.state = State::Header;
         self.finish_frame(header)
+    }
+
+    /// The fast path for the common case: a complete, unfragmented, unmasked data frame within
+    /// the limits, wholly in `input`, with no message in progress, becomes a message in one
+    /// copy. Anything else (including every rule violation) is left to the general path.
+    fn whole_message(&self, input: &[u8]) -> Result<Option<(Item, usize)>, ProtocolError> {
+        if self.header_len != 0 || self.message.is_some() {
+            return Ok(None);
+        }
+        let Some((h, n)) = parse_header(input)? else {
+            return Ok(None);
+        };
+        let plain = h.fin && h.rsv == 0 && h.mask.is_none();
+        let data = h.opcode == opcode::TEXT || h.opcode == opcode::BINARY;
+        let limit = self.max_frame_size.min(self.max_message_size) as u64;
+        if !plain || !data || h.len > limit || ((input.len() - n) as u64) < h.len {
+            return Ok(None);
+        }
+        let end = n + h.len as usize;
+        let payload = &input[n..end];
+        let message = if h.opcode == opcode::TEXT {
+            let text = std::str::from_utf8(payload).map_err(|_| ProtocolError::InvalidUtf8)?;
+            Message::Text(text.to_owned())
+        } else {
+            Message::Binary(payload.to_vec())
+        };
+        Ok(Some((Item::Message(message), end)))
     }
 
     /// Parses a header from the stash plus `input`; returns it and how much of `input` it took.
