@@ -8,7 +8,8 @@
 //! ```
 //!
 //! Scenarios: `send16`, `send1m`, `recv16`, `recv1m`, `echo32`, their wss variants `wss-send1m`,
-//! `wss-recv1m`, `wss-echo32`, and `idle-rss` (RSS of 1,000 and 10,000 idle connections).
+//! `wss-recv1m`, `wss-echo32`, and `idle-rss` (RSS of 1,000 and 10,000 idle connections, against
+//! a peer in a child process: this binary run with `--idle-peer`).
 //! Each scenario runs the clients alternately, a discarded warm-up round and then several
 //! measured rounds, and reports the median of the rounds, so that noise hits every client.
 //! Wall time ends when the peer has counted the last message (sends) or when the client has the
@@ -692,142 +693,164 @@ fn wait_threads(at_most: u64) {
     }
 }
 
-/// Opens `n` idle connections of one client kind; prints the RSS they cost.
+/// Waits until every other thread is blocked (each reader thread in its read, its buffer
+/// allocated) and the RSS has stopped changing; at most 20 s.
+fn settle() {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut last = support::proc_status("VmRSS");
+    loop {
+        std::thread::sleep(Duration::from_millis(250));
+        let rss = support::proc_status("VmRSS");
+        let (_, running) = support::thread_stack_pointers();
+        if (running == 0 && rss == last) || Instant::now() > deadline {
+            return;
+        }
+        last = rss;
+    }
+}
+
+/// The clients of the idle-connections measurement, as named in its tables.
+const IDLE_CLIENTS: [&str; 3] = [
+    "wsync",
+    "wsync, `reader_stack_size(64 * 1024)`",
+    "tungstenite",
+];
+
+/// Prefix of the child's breakdown line, which the parent prints in a table of its own.
+const BREAKDOWN: &str = "breakdown ";
+
+/// Opens `n` idle connections of one client kind to a peer in another process; prints the
+/// RSS they cost this process, and (prefixed with [`BREAKDOWN`]) where it went.
 fn idle(client: &str, n: usize) {
+    let peer = IdlePeer::spawn();
+    let url = format!("ws://127.0.0.1:{}/idle", peer.addr.port());
     let threads0 = support::proc_status("Threads");
     let fds0 = fd_count();
-    let peer = IdlePeer::spawn();
-    std::thread::sleep(Duration::from_millis(50));
+    let before = support::mem_breakdown();
     let rss0 = support::proc_status("VmRSS");
-    let url = format!("ws://127.0.0.1:{}/idle", peer.addr.port());
     let t0 = Instant::now();
-    let mut wsync_conns = Vec::new();
-    let mut tung_conns = Vec::new();
+    let mut wsync_conns = Vec::with_capacity(n);
+    let mut tung_conns = Vec::with_capacity(n);
     let mut failure = None;
-    // Stop short of the fd limit, keeping a few for /proc reads: wsync uses 3 fds per
-    // connection, tungstenite 1, and the in-process peer 1 more.
-    let per_conn = if client == "tungstenite" { 2 } else { 4 };
+    // Stop short of the fd limit, keeping a few for /proc reads: each connection, wsync's or
+    // tungstenite's, is one socket here (the peer's ends are in the peer's process).
     let limit = nofile() as usize;
     for i in 0..n {
-        if fds0 + 32 + per_conn * (i + 1) > limit {
+        if fds0 + 32 + (i + 1) > limit {
             failure = Some(format!(
-                "stopped at {i}: {per_conn} fds per connection (client + peer) and \
-                 RLIMIT_NOFILE {limit}"
+                "stopped at {i}: one fd per connection and RLIMIT_NOFILE {limit}"
             ));
             break;
         }
-        match client {
-            "wsync" | "wsync, event_queue_capacity(16)" => match WebSocket::builder(&url)
-                .event_queue_capacity(if client == "wsync" { 1024 } else { 16 })
+        let opened = if client == "tungstenite" {
+            TcpStream::connect(peer.addr)
+                .map_err(|e| e.to_string())
+                .and_then(|tcp| {
+                    tcp.set_nodelay(true).unwrap();
+                    tungstenite::client(&url, tcp).map_err(|e| e.to_string())
+                })
+                .map(|(ws, _)| tung_conns.push(ws))
+        } else {
+            let builder = WebSocket::builder(&url);
+            let builder = match client {
+                "wsync" => builder,
+                c if c == IDLE_CLIENTS[1] => builder.reader_stack_size(64 * 1024),
+                other => panic!("unknown idle client {other}"),
+            };
+            builder
                 .connect()
-            {
-                Ok(ws) => wsync_conns.push(ws),
-                Err(e) => {
-                    failure = Some(format!("connection {i}: {e}"));
-                    break;
-                }
-            },
-            _ => {
-                let r = TcpStream::connect(peer.addr)
-                    .map_err(|e| e.to_string())
-                    .and_then(|tcp| {
-                        tcp.set_nodelay(true).unwrap();
-                        tungstenite::client(&url, tcp).map_err(|e| e.to_string())
-                    });
-                match r {
-                    Ok((ws, _)) => tung_conns.push(ws),
-                    Err(e) => {
-                        failure = Some(format!("connection {i}: {e}"));
-                        break;
-                    }
-                }
-            }
+                .map(|ws| wsync_conns.push(ws))
+                .map_err(|e| e.to_string())
+        };
+        if let Err(e) = opened {
+            failure = Some(format!("connection {i}: {e}"));
+            break;
         }
     }
     let opened = wsync_conns.len() + tung_conns.len();
     let secs = t0.elapsed().as_secs_f64();
-    // Let every reader thread reach its blocking read (and allocate its buffer).
-    std::thread::sleep(Duration::from_millis(500));
+    settle();
     let rss1 = support::proc_status("VmRSS");
     let threads1 = support::proc_status("Threads");
     let fds1 = fd_count();
-    let per = (rss1.saturating_sub(rss0)) as f64 / opened.max(1) as f64;
-    if std::env::var_os("COMPARE_SMAPS").is_some() {
-        smaps_summary();
-    }
+    let after = support::mem_breakdown();
+    let per_n = opened.max(1) as f64;
+    let per = rss1.saturating_sub(rss0) as f64 / per_n;
+    let fds = fds1 - fds0;
     println!(
-        "| {client} | {n} | {opened} | {rss0} KiB | {rss1} KiB | **{per:.1} KiB** | {} | {} | {secs:.1} s |",
+        "| {client} | {n} | {opened} | {rss0} KiB | {rss1} KiB | **{per:.1} KiB** | {} | {fds} ({:.2}) | {secs:.1} s |",
         threads1 - threads0,
-        fds1 - fds0,
+        fds as f64 / per_n,
     );
     if let Some(f) = failure {
         println!("|  | failed at | {f} |||||||");
     }
+    let d = |a: u64, b: u64| format!("{:.1}", a as f64 / per_n - b as f64 / per_n);
+    let stacks = after.stacks.saturating_sub(before.stacks);
+    let mappings = after.stack_mappings - before.stack_mappings;
+    let shape = if mappings == 0 {
+        "—".to_owned()
+    } else {
+        format!(
+            "{mappings} × ({} KiB + {} KiB guard), {:.1} KiB resident each",
+            after.stack_shape.0,
+            after.stack_shape.1,
+            stacks as f64 / mappings as f64
+        )
+    };
+    let unlocated = match after.threads_unlocated {
+        0 => String::new(),
+        k => format!(" ({k} threads running, stacks not located)"),
+    };
+    println!(
+        "{BREAKDOWN}| {client} | {opened} | {} | {shape}{unlocated} | {} | {} | {} | **{}** | {per:.1} |",
+        d(after.stacks, before.stacks),
+        d(after.heap, before.heap),
+        d(after.anon, before.anon),
+        d(after.other, before.other),
+        d(after.total(), before.total()),
+    );
+    // The peer exits and the kernel closes its ends: every connection ends on its own.
     peer.release();
     drop(tung_conns);
     drop(wsync_conns);
     wait_threads(threads0);
 }
 
-/// With `COMPARE_SMAPS=1`: where the RSS is, by kind of mapping (to stderr).
-fn smaps_summary() {
-    let text = std::fs::read_to_string("/proc/self/smaps").unwrap_or_default();
-    let mut kinds: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
-    let mut current = String::new();
-    let mut size = 0u64;
-    for line in text.lines() {
-        let first = line.split_whitespace().next().unwrap_or("");
-        if first.contains('-') && !first.ends_with(':') {
-            let name = line.split_whitespace().nth(5).unwrap_or("[anon]");
-            current = name.to_owned();
-        } else if let Some(v) = line.strip_prefix("Size:") {
-            size = v.split_whitespace().next().unwrap().parse().unwrap();
-        } else if let Some(v) = line.strip_prefix("Rss:") {
-            let rss: u64 = v.split_whitespace().next().unwrap().parse().unwrap();
-            let key = if current == "[anon]" {
-                match size {
-                    132 | 128 => "anon 128-132 KiB (reader thread stacks)".to_owned(),
-                    s if s >= 60 * 1024 => "anon ≥60 MiB (malloc arenas)".to_owned(),
-                    _ => "anon other".to_owned(),
-                }
-            } else {
-                current.clone()
-            };
-            let e = kinds.entry(key).or_default();
-            e.0 += 1;
-            e.1 += rss;
-        }
-    }
-    let mut v: Vec<_> = kinds.into_iter().collect();
-    v.sort_by_key(|(_, (_, rss))| std::cmp::Reverse(*rss));
-    for (k, (n, rss)) in v.into_iter().take(8) {
-        eprintln!("    smaps: {rss:>8} KiB in {n:>6} mappings: {k}");
-    }
-}
-
 fn idle_rss(quick: bool) {
     let sizes: &[usize] = if quick { &[1000] } else { &[1000, 10_000] };
-    let need = *sizes.iter().max().unwrap() as u64 * 4 + 512;
+    let need = *sizes.iter().max().unwrap() as u64 + 512;
     let note = raise_nofile(need);
     println!();
     println!("Idle connections: {note}; soft limit now {}.", nofile());
     println!(
-        "Each wsync connection holds 3 fds (socket, write clone, shutdown clone) and a reader thread \
-         (128 KiB stack reserved); the in-process peer holds 1 fd and one `TcpStream` per connection \
-         (its share of RSS is the `Vec` slot, a few bytes; kernel socket buffers are not in RSS)."
+        "The peer that accepts and handshakes the connections (then holds them, reading nothing) \
+         runs in a separate process (this binary with `--idle-peer`), the same for every client, \
+         so the measuring process holds only the client side: the RSS per connection below is the \
+         client process's alone, with no peer share (kernel socket buffers are not in RSS either). \
+         Each measurement runs in a fresh process. A wsync connection holds 1 fd (its socket) and \
+         a reader thread; a tungstenite connection 1 fd and no thread. wsync defaults: \
+         `event_queue_capacity` {} batches, reader stack {} KiB, 16 KiB read buffer.",
+        wsync::DEFAULT_EVENT_QUEUE_CAPACITY,
+        wsync::DEFAULT_READER_STACK_SIZE / 1024,
     );
     println!();
-    println!("| client | connections asked | opened | RSS before | RSS after | RSS per connection (incl. peer share) | threads added | fds added | time to open |");
+    println!("| client | connections asked | opened | RSS before | RSS after | RSS per connection (client process only) | threads added | fds added (per connection) | time to open |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-    // Each measurement in a fresh process, so that memory freed by one is not reused by the next.
     let exe = std::env::current_exe().expect("own executable");
+    let mut breakdown = Vec::new();
     for &n in sizes {
-        for client in ["wsync", "wsync, event_queue_capacity(16)", "tungstenite"] {
+        for client in IDLE_CLIENTS {
             let out = std::process::Command::new(&exe)
                 .arg(format!("--idle-child={n}={client}"))
                 .output()
                 .expect("run idle child");
-            print!("{}", String::from_utf8_lossy(&out.stdout));
+            for line in String::from_utf8_lossy(&out.stdout).lines() {
+                match line.strip_prefix(BREAKDOWN) {
+                    Some(row) => breakdown.push(row.to_owned()),
+                    None => println!("{line}"),
+                }
+            }
             eprint!("{}", String::from_utf8_lossy(&out.stderr));
             if !out.status.success() {
                 println!("| {client} | {n} | child failed: {} |||||||", out.status);
@@ -836,12 +859,25 @@ fn idle_rss(quick: bool) {
     }
     println!();
     println!(
-        "`size_of::<wsync::Event>()` = {} bytes: the bounded event channel (crossbeam array flavour) \
-         allocates and initialises all its slots up front, about (size + 8) × capacity bytes per \
-         connection ({} KiB at the default capacity of {}).",
+        "Where an idle connection's memory goes, KiB per connection: the growth of each kind of \
+         mapping in `/proc/self/smaps` while the connections opened, divided by their number. \
+         Thread stacks are the mappings that hold a blocked thread's stack pointer (from \
+         `/proc/self/task/*/syscall`); with glibc the thread's descriptor and static TLS sit at \
+         the top of that mapping, so they count here. `[heap]` is the main malloc arena; the \
+         anonymous mappings are malloc's per-thread arenas (the reader threads allocate there) and \
+         blocks malloc maps on their own."
+    );
+    println!();
+    println!("| client | connections | thread stacks | stack mappings | heap: `[heap]` | heap: anonymous (arenas, mmap'd blocks) | other (binary, libraries, main stack) | total (smaps) | VmRSS per connection |");
+    println!("|---|---:|---:|---|---:|---:|---:|---:|---:|");
+    for row in breakdown {
+        println!("{row}");
+    }
+    println!();
+    println!(
+        "`size_of::<wsync::Event>()` = {} bytes. The bounded event channel holds at most \
+         `event_queue_capacity` batches (the events decoded from one read each).",
         std::mem::size_of::<Event>(),
-        (std::mem::size_of::<Event>() + 8) * wsync::DEFAULT_EVENT_QUEUE_CAPACITY / 1024,
-        wsync::DEFAULT_EVENT_QUEUE_CAPACITY
     );
 }
 
@@ -899,9 +935,13 @@ fn main() {
             s if s.starts_with("--idle-child=") => {
                 let (n, client) = s["--idle-child=".len()..].split_once('=').unwrap();
                 let n: usize = n.parse().unwrap();
-                raise_nofile(n as u64 * 4 + 512);
+                raise_nofile(n as u64 + 512);
                 idle(client, n);
                 return;
+            }
+            "--idle-peer" => {
+                raise_nofile(0);
+                support::idle_peer_main();
             }
             "--bench" => {}
             s if s.starts_with("--") => {}

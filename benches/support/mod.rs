@@ -16,6 +16,10 @@
 //!
 //! Each connection gets its own thread; its thread id goes out on [`Peer::conns`] so that the
 //! benchmark can subtract the peer's CPU time from the process's.
+//!
+//! The idle-connections measurement uses another peer, [`IdlePeer`], in a child process, so that
+//! the measuring process holds only the clients; and [`mem_breakdown`] to see where their memory
+//! goes.
 
 #![allow(dead_code)]
 
@@ -504,64 +508,238 @@ fn serve<S: PeerStream>(mut s: S, conns: Sender<ConnInfo>, done: Sender<Instant>
     }
 }
 
-/// A single-threaded peer that accepts and handshakes connections and keeps them open, idle,
-/// until [`IdlePeer::release`].
+/// The peer of the idle-connections measurement, in a child process (this benchmark binary run
+/// with `--idle-peer`, see [`idle_peer_main`]), so that the measuring process holds only the
+/// client side of each connection: its fds, threads and memory.
 pub struct IdlePeer {
     pub addr: SocketAddr,
-    stop: Sender<()>,
-    thread: thread::JoinHandle<usize>,
+    child: std::process::Child,
 }
 
 impl IdlePeer {
+    /// Starts the peer process and reads the port it listens on. Holds one fd (the pipe to the
+    /// child's stdin) while it lives.
     pub fn spawn() -> IdlePeer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = channel::<()>();
-        let thread = thread::Builder::new()
-            .name("idle-peer".into())
-            .spawn(move || {
-                let mut held = Vec::new();
-                let mut complained = false;
-                loop {
-                    match listener.accept() {
-                        Ok((mut tcp, _)) => {
-                            tcp.set_nonblocking(false).unwrap();
-                            tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-                            let Ok((head, _)) = read_head(&mut tcp) else {
-                                continue;
-                            };
-                            if tcp.write_all(&response(&head)).is_ok() {
-                                held.push(tcp);
-                            }
-                        }
-                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                            if stopped.try_recv().is_ok() {
-                                break;
-                            }
-                            thread::sleep(Duration::from_micros(200));
-                        }
-                        Err(e) => {
-                            if !complained {
-                                eprintln!("idle peer: accept: {e}");
-                                complained = true;
-                            }
-                            if stopped.try_recv().is_ok() {
-                                break;
-                            }
-                            thread::sleep(Duration::from_millis(10));
-                        }
-                    }
-                }
-                held.len()
-            })
-            .expect("spawn idle peer");
-        IdlePeer { addr, stop, thread }
+        use std::io::BufRead;
+        use std::process::{Command, Stdio};
+        let exe = std::env::current_exe().expect("own executable");
+        let mut child = Command::new(exe)
+            .arg("--idle-peer")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the idle peer process");
+        let mut line = String::new();
+        io::BufReader::new(child.stdout.take().expect("piped stdout"))
+            .read_line(&mut line)
+            .expect("idle peer's port");
+        let port: u16 = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("idle peer printed {line:?}, not a port"));
+        IdlePeer {
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            child,
+        }
     }
 
-    /// Closes every held connection; returns how many there were.
-    pub fn release(self) -> usize {
-        let _ = self.stop.send(());
-        self.thread.join().expect("idle peer")
+    /// The peer process's id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
+
+    /// Closes the peer's stdin, upon which it exits and the kernel closes every connection it
+    /// held; waits for it.
+    pub fn release(mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+/// The idle peer process (`--idle-peer`): listens on 127.0.0.1:0, prints the port on stdout,
+/// then accepts connections one by one, answers each handshake and keeps the connection open
+/// without reading from it, until its stdin closes; then exits.
+pub fn idle_peer_main() -> ! {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    {
+        let mut out = io::stdout().lock();
+        writeln!(out, "{}", listener.local_addr().unwrap().port()).unwrap();
+        out.flush().unwrap();
+    }
+    thread::Builder::new()
+        .name("stdin-watch".into())
+        .spawn(|| {
+            let mut buf = [0u8; 64];
+            let mut stdin = io::stdin().lock();
+            while matches!(stdin.read(&mut buf), Ok(n) if n > 0) {}
+            std::process::exit(0);
+        })
+        .expect("spawn stdin watcher");
+    let mut held = Vec::new();
+    let mut complained = false;
+    loop {
+        match listener.accept() {
+            Ok((mut tcp, _)) => {
+                tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+                let Ok((head, _)) = read_head(&mut tcp) else {
+                    continue;
+                };
+                if tcp.write_all(&response(&head)).is_ok() {
+                    held.push(tcp);
+                }
+            }
+            Err(e) => {
+                if !complained {
+                    eprintln!("idle peer: accept: {e} (holding {})", held.len());
+                    complained = true;
+                }
+                thread::sleep(Duration::from_millis(10));
+            }
+        }
+    }
+}
+
+/// Stack pointers of this process's threads other than the caller's, sorted, from
+/// `/proc/self/task/*/syscall` (which gives a blocked thread's stack pointer); and how many
+/// threads were running, so that their stack pointer was not known.
+pub fn thread_stack_pointers() -> (Vec<u64>, u64) {
+    let me = thread_tid();
+    let mut sps = Vec::new();
+    let mut running = 0;
+    let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
+        return (sps, 0);
+    };
+    for entry in dir.flatten() {
+        let Some(tid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if tid == me {
+            continue;
+        }
+        // Gone if the thread has exited meanwhile.
+        let Ok(s) = std::fs::read_to_string(format!("/proc/self/task/{tid}/syscall")) else {
+            continue;
+        };
+        // "nr arg1 .. arg6 sp pc" in a system call, "-1 sp pc" blocked outside one, "running".
+        let f: Vec<&str> = s.split_whitespace().collect();
+        let sp = match f.len() {
+            9 => f[7],
+            3 => f[1],
+            _ => {
+                running += 1;
+                continue;
+            }
+        };
+        if let Ok(sp) = u64::from_str_radix(sp.trim_start_matches("0x"), 16) {
+            sps.push(sp);
+        }
+    }
+    sps.sort_unstable();
+    (sps, running)
+}
+
+/// This process's resident memory (KiB) by kind of mapping, from `/proc/self/smaps`.
+#[derive(Debug, Default, Clone)]
+pub struct MemBreakdown {
+    /// Rss of the mappings that hold another thread's stack pointer: thread stacks (with glibc,
+    /// the thread's descriptor and static TLS live at the top of the same mapping).
+    pub stacks: u64,
+    /// How many such mappings.
+    pub stack_mappings: u64,
+    /// The most common (stack mapping size, size of the inaccessible guard mapping right
+    /// below it) in KiB.
+    pub stack_shape: (u64, u64),
+    /// Threads whose stack was not located (they were running).
+    pub threads_unlocated: u64,
+    /// Rss of `[heap]`: the main malloc arena.
+    pub heap: u64,
+    /// Rss of the other anonymous mappings: malloc's per-thread arenas, blocks malloc maps on
+    /// their own (≥128 KiB), anything else mapped anonymously.
+    pub anon: u64,
+    /// Everything else: the executable and libraries, the main thread's `[stack]`, vdso.
+    pub other: u64,
+}
+
+impl MemBreakdown {
+    pub fn total(&self) -> u64 {
+        self.stacks + self.heap + self.anon + self.other
+    }
+}
+
+/// Reads `/proc/self/smaps` as a stream (no copy of it in memory, so that reading it barely
+/// changes what it reports) and sums each mapping's Rss by kind.
+pub fn mem_breakdown() -> MemBreakdown {
+    use std::io::BufRead;
+    #[derive(Clone, Copy, PartialEq)]
+    enum K {
+        Stack,
+        Heap,
+        Anon,
+        Other,
+    }
+    let (sps, running) = thread_stack_pointers();
+    let mut b = MemBreakdown {
+        threads_unlocated: running,
+        ..MemBreakdown::default()
+    };
+    let Ok(file) = std::fs::File::open("/proc/self/smaps") else {
+        return b;
+    };
+    let mut r = io::BufReader::with_capacity(64 << 10, file);
+    let mut shapes: std::collections::BTreeMap<(u64, u64), u64> = Default::default();
+    let mut line = String::with_capacity(512);
+    let mut kind = K::Other;
+    // The previous mapping: its end, and its size if it was an inaccessible anonymous one.
+    let mut prev: (u64, Option<u64>) = (0, None);
+    while r.read_line(&mut line).unwrap_or(0) > 0 {
+        let mut tokens = line.split_whitespace();
+        let first = tokens.next().unwrap_or("");
+        if !first.ends_with(':') && first.contains('-') {
+            let (start, end) = first.split_once('-').unwrap();
+            let start = u64::from_str_radix(start, 16).unwrap_or(0);
+            let end = u64::from_str_radix(end, 16).unwrap_or(0);
+            let perms = tokens.next().unwrap_or("");
+            let name = tokens.nth(3).unwrap_or("");
+            let i = sps.partition_point(|&sp| sp < start);
+            kind = if i < sps.len() && sps[i] < end {
+                K::Stack
+            } else if name == "[heap]" {
+                K::Heap
+            } else if name.is_empty() {
+                K::Anon
+            } else {
+                K::Other
+            };
+            let size = (end - start) / 1024;
+            if kind == K::Stack {
+                b.stack_mappings += 1;
+                let guard = match prev {
+                    (e, Some(g)) if e == start => g,
+                    _ => 0,
+                };
+                *shapes.entry((size, guard)).or_default() += 1;
+            }
+            let inaccessible = perms.starts_with("---") && name.is_empty();
+            prev = (end, inaccessible.then_some(size));
+        } else if first == "Rss:" {
+            let rss: u64 = tokens.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+            match kind {
+                K::Stack => b.stacks += rss,
+                K::Heap => b.heap += rss,
+                K::Anon => b.anon += rss,
+                K::Other => b.other += rss,
+            }
+        }
+        line.clear();
+    }
+    b.stack_shape = shapes
+        .into_iter()
+        .max_by_key(|&(_, n)| n)
+        .map_or((0, 0), |(shape, _)| shape);
+    b
 }
