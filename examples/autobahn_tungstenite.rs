@@ -13,9 +13,11 @@
 //! message and frame limits are raised to 64 MiB like wsync's, and `TCP_NODELAY` is set so that
 //! the 9.* durations measure the library rather than Nagle's algorithm.
 
+#[path = "support/autobahn_driver.rs"]
+mod driver;
+
 use std::net::TcpStream;
 use std::process::ExitCode;
-use std::time::Instant;
 
 use tungstenite::protocol::WebSocketConfig;
 use tungstenite::stream::MaybeTlsStream;
@@ -25,8 +27,6 @@ use tungstenite::{Error, Message, WebSocket};
 const AGENT: &str = "tungstenite";
 /// The largest message and frame accepted: the suite's largest are 16 MiB (cases 9.1.6, 9.2.6).
 const MAX_SIZE: usize = 64 << 20;
-/// One progress line per this many cases.
-const PROGRESS_EVERY: u32 = 50;
 
 /// A connected client socket.
 type Socket = WebSocket<MaybeTlsStream<TcpStream>>;
@@ -109,39 +109,25 @@ fn update_reports(base: &str) -> Result<(), String> {
     drive(&mut socket, |_, _| Ok(())).map_err(|e| format!("{url}: {e}"))
 }
 
-fn main() -> ExitCode {
-    let base = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "ws://127.0.0.1:9001".to_owned());
-    let base = base.trim_end_matches('/');
-    let started = Instant::now();
+/// This client, for the shared driver.
+struct This;
 
-    let count = match case_count(base) {
-        Ok(n) => n,
-        Err(e) => {
-            eprintln!("autobahn_tungstenite: getCaseCount failed: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    println!("{count} cases, agent {AGENT}");
-    for case in 1..=count {
-        if let Err(e) = run_case(base, case) {
-            eprintln!("{e}");
-        }
-        if case % PROGRESS_EVERY == 0 || case == count {
-            println!(
-                "  {case}/{count} cases done ({:.1} s)",
-                started.elapsed().as_secs_f64()
-            );
-        }
+impl driver::Client for This {
+    const AGENT: &'static str = AGENT;
+
+    fn case_count(base: &str) -> Result<u32, String> {
+        case_count(base)
     }
-    if let Err(e) = update_reports(base) {
-        eprintln!("autobahn_tungstenite: updateReports failed: {e}");
-        return ExitCode::FAILURE;
+
+    fn run_case(base: &str, case: u32) -> Result<(), String> {
+        run_case(base, case)
     }
-    println!(
-        "reports updated; {count} cases in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
-    ExitCode::SUCCESS
+
+    fn update_reports(base: &str) -> Result<(), String> {
+        update_reports(base)
+    }
+}
+
+fn main() -> ExitCode {
+    driver::run::<This>()
 }

@@ -254,18 +254,7 @@ pub fn is_disconnect(e: &tungstenite::Error) -> bool {
 /// frame is answered, then the peer returns and closes TCP. A client that disconnects ends the
 /// peer quietly; any other error (the client broke RFC 6455) panics, failing [`Server::join`].
 pub fn echo(transport: Transport) -> Server {
-    serve(transport, |mut ws| loop {
-        match ws.read() {
-            Ok(m @ (Message::Text(_) | Message::Binary(_))) => match ws.send(m) {
-                Ok(()) => {}
-                Err(e) if is_disconnect(&e) => return,
-                Err(e) => panic!("echo peer: send failed: {e}"),
-            },
-            Ok(_) => {}
-            Err(e) if is_disconnect(&e) => return,
-            Err(e) => panic!("echo peer: read failed: {e}"),
-        }
-    })
+    serve(transport, echo_stream)
 }
 
 /// A TLS peer presenting `leaf` (where [`Transport::Tls`] always presents [`tls::Leaf::Good`]):
