@@ -109,25 +109,6 @@ fn update_reports(base: &str) -> Result<(), String> {
     drive(&mut socket, |_, _| Ok(())).map_err(|e| format!("{url}: {e}"))
 }
 
-/// This client, for the shared driver.
-struct This;
-
-impl driver::Client for This {
-    const AGENT: &'static str = AGENT;
-
-    fn case_count(base: &str) -> Result<u32, String> {
-        case_count(base)
-    }
-
-    fn run_case(base: &str, case: u32) -> Result<(), String> {
-        run_case(base, case)
-    }
-
-    fn update_reports(base: &str) -> Result<(), String> {
-        update_reports(base)
-    }
-}
-
 fn main() -> ExitCode {
-    driver::run::<This>()
+    driver::run(AGENT, case_count, run_case, update_reports)
 }

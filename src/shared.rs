@@ -209,12 +209,7 @@ impl Shared {
             }
             // Dropped: the close frame went out meanwhile. It stays counted.
             Ok(false) => Ok(()),
-            Err(e) => {
-                writer.broken();
-                drop(writer);
-                self.shutdown();
-                Err(Error::Io(e))
-            }
+            Err(e) => Err(self.write_failed(writer, e)),
         }
     }
 
@@ -247,13 +242,19 @@ impl Shared {
             }
         }
         if let Err(e) = result.and_then(|()| writer.flush()) {
-            writer.broken();
-            drop(writer);
-            self.shutdown();
-            return Err(Error::Io(e));
+            return Err(self.write_failed(writer, e));
         }
         self.buffered.fetch_sub(written, Ordering::AcqRel);
         Ok(())
+    }
+
+    /// A write failed: nothing more is written, and the socket is shut down so that the reader
+    /// wakes and reports the failure. Returns the error for the caller.
+    fn write_failed(&self, mut writer: MutexGuard<'_, Writer>, e: std::io::Error) -> Error {
+        writer.broken();
+        drop(writer);
+        self.shutdown();
+        Error::Io(e)
     }
 
     /// `close(code, reason)`, as the browser defines it. The caller validates the arguments:
@@ -295,12 +296,7 @@ impl Shared {
         let mut writer = self.writer();
         let sent = match writer.close(&payload) {
             Ok(sent) => sent,
-            Err(e) => {
-                writer.broken();
-                drop(writer);
-                self.shutdown();
-                return Err(Error::Io(e));
-            }
+            Err(e) => return Err(self.write_failed(writer, e)),
         };
         drop(writer);
         if sent {
