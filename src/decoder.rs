@@ -1,21 +1,26 @@
 //! The receive side of the protocol, sans I/O: bytes in, messages and control frames out.
 //!
 //! The decoder turns the server's byte stream into [`Item`]s, enforcing the framing rules of
-//! RFC 6455 §5 and the configured limits. It never touches a socket, allocates only for the
-//! messages it returns, and reports "need more bytes" by consuming its whole input without an
-//! item.
+//! RFC 6455 §5 and the configured limits. It never touches a socket and never allocates for
+//! data: message payloads go into a buffer the caller owns (the *sink*), where the message being
+//! assembled is always the sink's tail. It reports "need more bytes" by consuming its whole input
+//! without an item.
 
 use crate::close::decode_close_payload;
 use crate::error::ProtocolError;
-use crate::event::Message;
 use crate::frame::{opcode, parse_header, FrameHeader, MAX_HEADER_LEN};
 use crate::utf8::Utf8Validator;
 
 /// What the decoder found in the byte stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Item {
-    /// A complete data message.
-    Message(Message),
+    /// A complete data message: the last `len` bytes of the sink. Text is valid UTF-8.
+    Message {
+        /// Whether this is a text message.
+        text: bool,
+        /// The payload length.
+        len: usize,
+    },
     /// A ping, with its payload (at most 125 bytes).
     Ping(Vec<u8>),
     /// A pong; its payload is not needed.
@@ -24,11 +29,12 @@ pub(crate) enum Item {
     Close(Option<(u16, String)>),
 }
 
-/// A data message being assembled from its fragments.
+/// A data message being assembled from its fragments, at the tail of the sink.
 #[derive(Debug)]
 struct Partial {
     text: bool,
-    data: Vec<u8>,
+    /// How many payload bytes the sink holds so far.
+    len: u64,
     utf8: Utf8Validator,
 }
 
@@ -70,15 +76,21 @@ impl Decoder {
         }
     }
 
-    /// Decodes from the start of `input`: returns how many bytes it consumed and the item they
-    /// completed, if any. Call again with the rest until the input is used up; an item may be
-    /// returned with bytes left over.
-    pub(crate) fn decode(&mut self, input: &[u8]) -> Result<(usize, Option<Item>), ProtocolError> {
+    /// Decodes from the start of `input`, appending data payloads to `sink`: returns how many
+    /// bytes it consumed and the item they completed, if any. Call again with the rest until the
+    /// input is used up; an item may be returned with bytes left over. Between calls the caller
+    /// may move the sink's contents, as long as the tail [`Decoder::partial_len`] bytes long
+    /// stays its tail.
+    pub(crate) fn decode(
+        &mut self,
+        input: &[u8],
+        sink: &mut Vec<u8>,
+    ) -> Result<(usize, Option<Item>), ProtocolError> {
         let mut used = 0;
         loop {
             match self.state {
                 State::Header => {
-                    if let Some((item, taken)) = self.whole_message(&input[used..])? {
+                    if let Some((item, taken)) = self.whole_message(&input[used..], sink)? {
                         return Ok((used + taken, Some(item)));
                     }
                     let (header, taken) = match self.read_header(&input[used..])? {
@@ -86,7 +98,7 @@ impl Decoder {
                         None => return Ok((input.len(), None)),
                     };
                     used += taken;
-                    self.start_frame(header)?;
+                    self.start_frame(header, sink)?;
                     if header.len == 0 {
                         if let Some(item) = self.finish_frame(header)? {
                             return Ok((used, Some(item)));
@@ -99,7 +111,7 @@ impl Decoder {
                         return Ok((used, None));
                     }
                     let take = remaining.min(avail.len() as u64) as usize;
-                    self.payload(&header, &avail[..take])?;
+                    self.payload(&header, &avail[..take], sink)?;
                     used += take;
                     let remaining = remaining - take as u64;
                     if remaining > 0 {
@@ -115,15 +127,14 @@ impl Decoder {
         }
     }
 
-    /// The zero-copy path for large payloads: while a data frame's payload is pending, the
-    /// message buffer (with room reserved for the whole frame) and how many payload bytes the
-    /// frame still expects. The caller appends up to that many bytes to the buffer straight
-    /// from the socket, then calls [`Decoder::payload_appended`].
-    pub(crate) fn payload_target(&mut self) -> Option<(&mut Vec<u8>, u64)> {
+    /// The zero-copy path for large payloads: while a data frame's payload is pending, how many
+    /// payload bytes the frame still expects (the sink has room reserved for them all). The
+    /// caller appends up to that many bytes to the sink straight from the socket, then calls
+    /// [`Decoder::payload_appended`].
+    pub(crate) fn payload_pending(&self) -> Option<u64> {
         match self.state {
             State::Payload { header, remaining } if !opcode::is_control(header.opcode) => {
-                let partial = self.message.as_mut()?;
-                Some((&mut partial.data, remaining))
+                Some(remaining)
             }
             _ => None,
         }
@@ -134,9 +145,17 @@ impl Decoder {
         self.message.as_ref().is_some_and(|p| p.text)
     }
 
-    /// Accounts for payload bytes the caller appended to the message buffer from `from` on
-    /// (see [`Decoder::payload_target`]), with the same checks as [`Decoder::decode`].
-    pub(crate) fn payload_appended(&mut self, from: usize) -> Result<Option<Item>, ProtocolError> {
+    /// How many bytes of the message being assembled the sink holds: its tail of that length.
+    pub(crate) fn partial_len(&self) -> usize {
+        self.message.as_ref().map_or(0, |p| p.len as usize)
+    }
+
+    /// Accounts for `appended`, payload bytes the caller appended to the sink (see
+    /// [`Decoder::payload_pending`]), with the same checks as [`Decoder::decode`].
+    pub(crate) fn payload_appended(
+        &mut self,
+        appended: &[u8],
+    ) -> Result<Option<Item>, ProtocolError> {
         let State::Payload { header, remaining } = self.state else {
             return Ok(None);
         };
@@ -144,14 +163,15 @@ impl Decoder {
             .message
             .as_mut()
             .expect("a data frame always has a message");
-        let n = (partial.data.len() - from) as u64;
+        let n = appended.len() as u64;
         debug_assert!(n <= remaining);
         if partial.text {
             partial
                 .utf8
-                .feed(&partial.data[from..])
+                .feed(appended)
                 .map_err(|_| ProtocolError::InvalidUtf8)?;
         }
+        partial.len += n;
         if n < remaining {
             self.state = State::Payload {
                 header,
@@ -166,7 +186,11 @@ impl Decoder {
     /// The fast path for the common case: a complete, unfragmented, unmasked data frame within
     /// the limits, wholly in `input`, with no message in progress, becomes a message in one
     /// copy. Anything else (including every rule violation) is left to the general path.
-    fn whole_message(&self, input: &[u8]) -> Result<Option<(Item, usize)>, ProtocolError> {
+    fn whole_message(
+        &self,
+        input: &[u8],
+        sink: &mut Vec<u8>,
+    ) -> Result<Option<(Item, usize)>, ProtocolError> {
         if self.header_len != 0 || self.message.is_some() {
             return Ok(None);
         }
@@ -181,13 +205,16 @@ impl Decoder {
         }
         let end = n + h.len as usize;
         let payload = &input[n..end];
-        let message = if h.opcode == opcode::TEXT {
-            let text = std::str::from_utf8(payload).map_err(|_| ProtocolError::InvalidUtf8)?;
-            Message::Text(text.to_owned())
-        } else {
-            Message::Binary(payload.to_vec())
+        let text = h.opcode == opcode::TEXT;
+        if text {
+            std::str::from_utf8(payload).map_err(|_| ProtocolError::InvalidUtf8)?;
+        }
+        sink.extend_from_slice(payload);
+        let item = Item::Message {
+            text,
+            len: payload.len(),
         };
-        Ok(Some((Item::Message(message), end)))
+        Ok(Some((item, end)))
     }
 
     /// Parses a header from the stash plus `input`; returns it and how much of `input` it took.
@@ -218,7 +245,7 @@ impl Decoder {
     }
 
     /// Checks a new frame's header against RFC 6455 and the limits, and prepares its buffer.
-    fn start_frame(&mut self, h: FrameHeader) -> Result<(), ProtocolError> {
+    fn start_frame(&mut self, h: FrameHeader, sink: &mut Vec<u8>) -> Result<(), ProtocolError> {
         // "RSV1, RSV2, RSV3: MUST be 0 unless an extension is negotiated that defines meanings
         // for non-zero values. If a nonzero value is received and none of the negotiated
         // extensions defines the meaning of such a nonzero value, the receiving endpoint MUST
@@ -258,7 +285,7 @@ impl Decoder {
                     (None, opcode::CONTINUATION) => {
                         return Err(ProtocolError::UnexpectedContinuation)
                     }
-                    (Some(p), _) => p.data.len() as u64,
+                    (Some(p), _) => p.len,
                     (None, _) => 0,
                 };
                 let total = so_far + h.len;
@@ -268,13 +295,13 @@ impl Decoder {
                         limit: self.max_message_size,
                     });
                 }
-                let partial = self.message.get_or_insert_with(|| Partial {
+                self.message.get_or_insert_with(|| Partial {
                     text: h.opcode == opcode::TEXT,
-                    data: Vec::new(),
+                    len: 0,
                     utf8: Utf8Validator::default(),
                 });
                 // Within the limits just checked, so memory never outgrows them.
-                partial.data.reserve(h.len as usize);
+                sink.reserve(h.len as usize);
             }
             op => return Err(ProtocolError::ReservedOpcode(op)),
         }
@@ -288,7 +315,12 @@ impl Decoder {
     }
 
     /// Takes payload bytes of the current frame.
-    fn payload(&mut self, h: &FrameHeader, bytes: &[u8]) -> Result<(), ProtocolError> {
+    fn payload(
+        &mut self,
+        h: &FrameHeader,
+        bytes: &[u8],
+        sink: &mut Vec<u8>,
+    ) -> Result<(), ProtocolError> {
         if opcode::is_control(h.opcode) {
             self.control.extend_from_slice(bytes);
             return Ok(());
@@ -303,7 +335,8 @@ impl Decoder {
                 .feed(bytes)
                 .map_err(|_| ProtocolError::InvalidUtf8)?;
         }
-        partial.data.extend_from_slice(bytes);
+        partial.len += bytes.len() as u64;
+        sink.extend_from_slice(bytes);
         Ok(())
     }
 
@@ -319,15 +352,13 @@ impl Decoder {
                     .message
                     .take()
                     .expect("a data frame always has a message");
-                if !partial.text {
-                    return Ok(Some(Item::Message(Message::Binary(partial.data))));
-                }
-                if !partial.utf8.is_complete() {
+                if partial.text && !partial.utf8.is_complete() {
                     return Err(ProtocolError::InvalidUtf8);
                 }
-                String::from_utf8(partial.data)
-                    .map(|s| Some(Item::Message(Message::Text(s))))
-                    .map_err(|_| ProtocolError::InvalidUtf8)
+                Ok(Some(Item::Message {
+                    text: partial.text,
+                    len: partial.len as usize,
+                }))
             }
         }
     }
@@ -336,8 +367,34 @@ impl Decoder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::Message;
     use crate::frame::write_header;
     use proptest::prelude::*;
+
+    /// An item with its message taken out of the sink.
+    #[derive(Debug, PartialEq)]
+    enum Out {
+        Message(Message),
+        Ping(Vec<u8>),
+        Pong,
+        Close(Option<(u16, String)>),
+    }
+
+    /// Takes a message item's bytes off the end of the sink.
+    fn out(item: Item, sink: &mut Vec<u8>) -> Out {
+        match item {
+            Item::Message { text, len } => {
+                let bytes = sink.split_off(sink.len() - len);
+                Out::Message(match text {
+                    true => Message::Text(String::from_utf8(bytes).expect("text is UTF-8")),
+                    false => Message::Binary(bytes),
+                })
+            }
+            Item::Ping(p) => Out::Ping(p),
+            Item::Pong => Out::Pong,
+            Item::Close(c) => Out::Close(c),
+        }
+    }
 
     fn frame(fin: bool, op: u8, payload: &[u8]) -> Vec<u8> {
         let mut v = Vec::new();
@@ -346,18 +403,27 @@ mod tests {
         v
     }
 
-    /// Feeds all of `input` and collects the items, or the first error.
-    fn decode_all(d: &mut Decoder, mut input: &[u8]) -> Result<Vec<Item>, ProtocolError> {
+    /// Feeds all of `input` and collects the items, or the first error. `sink` holds the
+    /// message in progress from one call to the next.
+    fn decode_into(
+        d: &mut Decoder,
+        sink: &mut Vec<u8>,
+        mut input: &[u8],
+    ) -> Result<Vec<Out>, ProtocolError> {
         let mut items = Vec::new();
         while !input.is_empty() {
-            let (n, item) = d.decode(input)?;
-            items.extend(item);
+            let (n, item) = d.decode(input, sink)?;
+            items.extend(item.map(|item| out(item, sink)));
             input = &input[n..];
         }
         Ok(items)
     }
 
-    fn one(input: &[u8]) -> Result<Vec<Item>, ProtocolError> {
+    fn decode_all(d: &mut Decoder, input: &[u8]) -> Result<Vec<Out>, ProtocolError> {
+        decode_into(d, &mut Vec::new(), input)
+    }
+
+    fn one(input: &[u8]) -> Result<Vec<Out>, ProtocolError> {
         decode_all(&mut Decoder::new(1 << 20, 1 << 20), input)
     }
 
@@ -371,16 +437,16 @@ mod tests {
         assert_eq!(
             one(&input).unwrap(),
             vec![
-                Item::Message(Message::Text("hi".into())),
-                Item::Message(Message::Binary(vec![0, 1, 2])),
-                Item::Ping(b"p".to_vec()),
-                Item::Pong,
-                Item::Close(Some((1000, "ok".into()))),
+                Out::Message(Message::Text("hi".into())),
+                Out::Message(Message::Binary(vec![0, 1, 2])),
+                Out::Ping(b"p".to_vec()),
+                Out::Pong,
+                Out::Close(Some((1000, "ok".into()))),
             ]
         );
         assert_eq!(
             one(&frame(true, opcode::CLOSE, b"")).unwrap(),
-            vec![Item::Close(None)]
+            vec![Out::Close(None)]
         );
     }
 
@@ -393,8 +459,8 @@ mod tests {
         assert_eq!(
             one(&input).unwrap(),
             vec![
-                Item::Ping(b"x".to_vec()),
-                Item::Message(Message::Text("Hello".into()))
+                Out::Ping(b"x".to_vec()),
+                Out::Message(Message::Text("Hello".into()))
             ]
         );
     }
@@ -460,7 +526,7 @@ mod tests {
         let mut huge = vec![0x82, 127];
         huge.extend_from_slice(&(1u64 << 40).to_be_bytes());
         assert!(matches!(
-            d.decode(&huge),
+            d.decode(&huge, &mut Vec::new()),
             Err(ProtocolError::FrameTooLarge { .. })
         ));
         let mut d = Decoder::new(100, 150);
@@ -485,19 +551,24 @@ mod tests {
         let mut d = Decoder::new(1 << 20, 1 << 20);
         let f = frame(true, opcode::TEXT, b"abc\xffdef");
         // Header and the first bytes up to the bad one, no more.
-        assert_eq!(d.decode(&f[..5]), Ok((5, None)));
-        assert_eq!(d.decode(&f[5..6]), Err(ProtocolError::InvalidUtf8));
+        let sink = &mut Vec::new();
+        assert_eq!(d.decode(&f[..5], sink), Ok((5, None)));
+        assert_eq!(d.decode(&f[5..6], sink), Err(ProtocolError::InvalidUtf8));
         // Across fragments too.
         let mut d = Decoder::new(1 << 20, 1 << 20);
         let first = frame(false, opcode::TEXT, "κ".as_bytes());
-        assert!(decode_all(&mut d, &first).unwrap().is_empty());
+        let sink = &mut Vec::new();
+        assert!(decode_into(&mut d, sink, &first).unwrap().is_empty());
         let second = frame(true, opcode::CONTINUATION, &[0xce, 0x41, 0x41]);
         assert_eq!(
-            d.decode(&second[..3]),
+            d.decode(&second[..3], sink),
             Ok((3, None)),
             "a lead byte may still complete"
         );
-        assert_eq!(d.decode(&second[3..4]), Err(ProtocolError::InvalidUtf8));
+        assert_eq!(
+            d.decode(&second[3..4], sink),
+            Err(ProtocolError::InvalidUtf8)
+        );
     }
 
     #[test]
@@ -505,33 +576,45 @@ mod tests {
         let mut d = Decoder::new(1 << 20, 1 << 20);
         let payload: Vec<u8> = (0..100_000u32).map(|i| i as u8).collect();
         let f = frame(true, opcode::BINARY, &payload);
+        let mut sink = Vec::new();
         // The 10-byte header plus the first 1000 bytes through `decode`, the rest appended directly.
-        assert_eq!(d.decode(&f[..1010]), Ok((1010, None)));
-        let (buf, remaining) = d.payload_target().expect("a payload is pending");
-        assert_eq!(remaining, 99_000);
+        assert_eq!(d.decode(&f[..1010], &mut sink), Ok((1010, None)));
+        assert_eq!(d.payload_pending(), Some(99_000));
         assert!(
-            buf.capacity() >= 100_000,
+            sink.capacity() >= 100_000,
             "room for the whole frame is reserved"
         );
-        let from = buf.len();
-        buf.extend_from_slice(&f[1010..50_010]);
-        assert_eq!(d.payload_appended(from), Ok(None));
-        let (buf, remaining) = d.payload_target().unwrap();
-        assert_eq!(remaining, 50_000);
-        let from = buf.len();
-        buf.extend_from_slice(&f[50_010..]);
-        assert_eq!(
-            d.payload_appended(from),
-            Ok(Some(Item::Message(Message::Binary(payload))))
-        );
-        assert!(d.payload_target().is_none());
+        sink.extend_from_slice(&f[1010..50_010]);
+        assert_eq!(d.payload_appended(&f[1010..50_010]), Ok(None));
+        assert_eq!(d.payload_pending(), Some(50_000));
+        assert_eq!(d.partial_len(), 50_000);
+        sink.extend_from_slice(&f[50_010..]);
+        let item = d.payload_appended(&f[50_010..]).unwrap().unwrap();
+        assert_eq!(out(item, &mut sink), Out::Message(Message::Binary(payload)));
+        assert!(d.payload_pending().is_none());
+        assert_eq!(d.partial_len(), 0);
         // Text appended directly is validated as it arrives.
         let mut d = Decoder::new(1 << 20, 1 << 20);
         let f = frame(true, opcode::TEXT, b"abcdef\xff");
-        assert_eq!(d.decode(&f[..3]), Ok((3, None)));
-        let (buf, _) = d.payload_target().unwrap();
-        buf.extend_from_slice(&f[3..]);
-        assert_eq!(d.payload_appended(1), Err(ProtocolError::InvalidUtf8));
+        assert_eq!(d.decode(&f[..3], &mut Vec::new()), Ok((3, None)));
+        assert!(d.is_text_pending());
+        assert_eq!(d.payload_appended(&f[3..]), Err(ProtocolError::InvalidUtf8));
+    }
+
+    #[test]
+    fn control_frames_leave_the_sink_alone() {
+        let mut d = Decoder::new(1 << 20, 1 << 20);
+        let mut sink = b"earlier".to_vec();
+        let input = [
+            frame(false, opcode::BINARY, b"ab"),
+            frame(true, opcode::PING, b"ping"),
+            frame(true, opcode::PONG, b"pong"),
+        ]
+        .concat();
+        let items = decode_into(&mut d, &mut sink, &input).unwrap();
+        assert_eq!(items, vec![Out::Ping(b"ping".to_vec()), Out::Pong]);
+        assert_eq!(sink, b"earlierab", "only data payloads are appended");
+        assert_eq!(d.partial_len(), 2);
     }
 
     proptest! {
@@ -546,22 +629,31 @@ mod tests {
                 input.extend(frame(false, opcode::TEXT, &b[..mid]));
                 input.extend(frame(true, opcode::PING, b"k"));
                 input.extend(frame(true, opcode::CONTINUATION, &b[mid..]));
-                want.push(Item::Ping(b"k".to_vec()));
-                want.push(Item::Message(Message::Text(t.clone())));
+                want.push(Out::Ping(b"k".to_vec()));
+                want.push(Out::Message(Message::Text(t.clone())));
             }
             let blob: Vec<u8> = (0..big).map(|i| i as u8).collect();
             input.extend(frame(true, opcode::BINARY, &blob));
-            want.push(Item::Message(Message::Binary(blob)));
+            want.push(Out::Message(Message::Binary(blob)));
             let mut points: Vec<usize> = cuts.iter().map(|i| i.index(input.len() + 1)).collect();
             points.sort_unstable();
             let mut d = Decoder::new(1 << 20, 1 << 20);
             let mut got = Vec::new();
             let mut start = 0;
+            let mut sink = Vec::new();
+            let mut prefix = Vec::new();
             for p in points.into_iter().chain([input.len()]) {
-                got.extend(decode_all(&mut d, &input[start..p]).unwrap());
+                got.extend(decode_into(&mut d, &mut sink, &input[start..p]).unwrap());
                 start = p;
+                // Between reads the caller may move the message in progress elsewhere, behind
+                // other bytes, as the reader does when it hands a batch over.
+                prop_assert_eq!(&sink[..prefix.len()], &prefix[..]);
+                let partial = sink.split_off(sink.len() - d.partial_len());
+                prefix = vec![0xA5; p % 7];
+                sink = [&prefix[..], &partial[..]].concat();
             }
             prop_assert_eq!(got, want);
+            prop_assert_eq!(sink, prefix, "nothing left behind");
         }
 
         #[test]

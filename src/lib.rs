@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod batch;
 mod builder;
 mod close;
 mod decoder;
@@ -12,6 +13,7 @@ mod handshake;
 mod payload;
 mod reader;
 mod shared;
+mod spin;
 mod target;
 mod timer;
 #[cfg(feature = "native-tls")]
@@ -22,6 +24,7 @@ mod utf8;
 mod websocket;
 mod writer;
 
+pub use batch::Batch;
 pub use builder::Builder;
 pub use builder::{
     DEFAULT_CLOSE_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_EVENT_QUEUE_CAPACITY,

@@ -7,8 +7,9 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::{Sender, TrySendError};
 
+use crate::batch::{Batch, Pool};
 use crate::builder::Config;
 use crate::close::encode_close_payload;
 use crate::decoder::{Decoder, Item};
@@ -17,6 +18,7 @@ use crate::event::{CloseEvent, Event, ReadyState};
 use crate::frame::opcode;
 use crate::handshake;
 use crate::shared::Shared;
+use crate::spin::{self, SPIN};
 use crate::target::Target;
 use crate::transport::{ReadHalf, WriteHalf};
 
@@ -40,7 +42,7 @@ pub(crate) struct Setup {
     #[cfg(feature = "native-tls")]
     pub(crate) tls: Option<native_tls::TlsConnector>,
     /// Emptied batches the handle gives back, so that batches are not allocated anew.
-    pub(crate) recycled: Receiver<Batch>,
+    pub(crate) pool: Arc<Pool>,
 }
 
 /// Starts the reader thread.
@@ -52,51 +54,84 @@ pub(crate) fn spawn(shared: Arc<Shared>, setup: Setup, tx: Sender<Batch>) -> io:
         .map(drop)
 }
 
-/// What goes through the channel: the events decoded from one read, in order. One hand-off
-/// per read instead of one per message keeps the cost of the thread hop off small messages.
-pub(crate) type Batch = Vec<Event>;
-
 /// The most events in one batch, so that the application can start on a long run of small
 /// messages while the reader still decodes.
 const MAX_BATCH: usize = 256;
 
 /// The event channel's sending end, dropped right after the `Close` event; the batch being
-/// gathered; and how many events were sent.
+/// gathered; and how many events were sent. What goes through the channel is the events decoded
+/// from one read, in order: one hand-off per read instead of one per message keeps the cost of
+/// the thread hop off small messages.
 struct Events {
     tx: Option<Sender<Batch>>,
     batch: Batch,
     sent: u64,
-    recycled: Receiver<Batch>,
+    pool: Arc<Pool>,
 }
 
 impl Events {
-    /// Adds an event to the batch; a full batch is sent at once.
+    /// Adds an event that is not a message to the batch.
     fn push(&mut self, event: Event) {
         if self.tx.is_some() {
             self.sent += 1;
-            self.batch.push(event);
-            if self.batch.len() >= MAX_BATCH {
-                self.flush();
-            }
+            self.batch.push_event(event);
+            self.flush_if_full();
         }
     }
 
-    /// Sends the batch; blocks while the queue is full (backpressure). If the handle and every
-    /// receiver are gone, the events are dropped.
-    fn flush(&mut self) {
-        if self.batch.is_empty() {
+    /// Adds the message whose payload is the last `len` bytes of the sink to the batch.
+    fn push_message(&mut self, text: bool, len: usize) {
+        if self.tx.is_some() {
+            self.sent += 1;
+            self.batch.push_message(text, len);
+            self.flush_if_full();
+        }
+    }
+
+    /// A full batch is sent at once; a message has just ended, so none is being assembled.
+    fn flush_if_full(&mut self) {
+        if self.batch.slot_count() >= MAX_BATCH {
+            self.flush(0);
+        }
+    }
+
+    /// Drops the last `len` bytes of the sink: a message that is not reported.
+    fn discard(&mut self, len: usize) {
+        let sink = self.batch.sink();
+        sink.truncate(sink.len() - len);
+    }
+
+    /// Sends the batch; blocks while the queue is full (backpressure). The last `partial` bytes
+    /// of the sink, a message still being assembled, move on to the next batch. If the handle and
+    /// every receiver are gone, the events are dropped.
+    fn flush(&mut self, partial: usize) {
+        if self.batch.slot_count() == 0 {
             return;
         }
-        let next = self.recycled.try_recv().unwrap_or_default();
+        let mut next = self.pool.take();
+        self.batch.move_tail(partial, &mut next);
         let batch = std::mem::replace(&mut self.batch, next);
         if let Some(tx) = &self.tx {
-            let _ = tx.send(batch);
+            // A full queue usually has room again within microseconds: poll before sleeping,
+            // which spares the application a wake-up call for each batch it takes.
+            let mut batch = Some(batch);
+            spin::poll_for(SPIN, || match tx.try_send(batch.take()?) {
+                Err(TrySendError::Full(back)) => {
+                    batch = Some(back);
+                    None
+                }
+                // Sent, or no one is listening any more.
+                _ => Some(()),
+            });
+            if let Some(batch) = batch {
+                let _ = tx.send(batch);
+            }
         }
     }
 
     /// Whether every event sent has been taken from the queue.
     fn is_drained(&self) -> bool {
-        self.batch.is_empty() && self.tx.as_ref().is_none_or(Sender::is_empty)
+        self.batch.slot_count() == 0 && self.tx.as_ref().is_none_or(Sender::is_empty)
     }
 
     /// Sends the error, if any, then the close event, and disconnects the channel.
@@ -105,7 +140,7 @@ impl Events {
             self.push(Event::Error(e));
         }
         self.push(Event::Close(close));
-        self.flush();
+        self.flush(0);
         self.tx = None;
     }
 }
@@ -122,9 +157,9 @@ fn abnormal() -> CloseEvent {
 fn run(shared: Arc<Shared>, setup: Setup, tx: Sender<Batch>) {
     let mut events = Events {
         tx: Some(tx),
-        batch: Vec::new(),
+        batch: Batch::default(),
         sent: 0,
-        recycled: setup.recycled.clone(),
+        pool: setup.pool.clone(),
     };
     let opened = open(&shared, &setup).and_then(|read| {
         if shared.transition(ReadyState::Connecting, ReadyState::Open) {
@@ -146,7 +181,7 @@ fn run(shared: Arc<Shared>, setup: Setup, tx: Sender<Batch>) {
         }
         Ok((read, leftover)) => {
             events.push(Event::Open);
-            events.flush();
+            events.flush(0);
             let config = &setup.config;
             let mut session = Session {
                 shared: &shared,
@@ -290,7 +325,7 @@ impl Session<'_> {
                 return end;
             }
             // Whatever was decoded goes to the application before the reader blocks again.
-            self.events.flush();
+            self.events.flush(self.decoder.partial_len());
             let n = match self.read.read(&mut buf) {
                 Ok(0) => return Ending::Failed(self.lost(None)),
                 Ok(n) => n,
@@ -304,26 +339,27 @@ impl Session<'_> {
     }
 
     /// The zero-copy path: with the read buffer drained and a large data payload pending, reads
-    /// the payload straight into the message buffer. Returns how reading ends, if it does.
+    /// the payload straight into the sink. Returns how reading ends, if it does.
     fn read_payload_directly(&mut self) -> Option<Ending> {
         loop {
-            let text = self.decoder.is_text_pending();
-            let (data, remaining) = self.decoder.payload_target()?;
+            let remaining = self.decoder.payload_pending()?;
             if remaining < DIRECT_MIN {
                 return None;
             }
-            let from = data.len();
-            let want = if text {
+            let want = if self.decoder.is_text_pending() {
                 remaining.min(TEXT_STEP)
             } else {
                 remaining
             };
-            self.events.flush();
-            let got = match self.read.read_append(data, want) {
+            self.events.flush(self.decoder.partial_len());
+            let sink = self.events.batch.sink();
+            let from = sink.len();
+            let got = match self.read.read_append(sink, want) {
                 Ok(n) => n as u64,
                 Err(e) => return Some(Ending::Failed(self.lost(Some(e)))),
             };
-            match self.decoder.payload_appended(from) {
+            let appended = &self.events.batch.sink()[from..];
+            match self.decoder.payload_appended(appended) {
                 Err(e) => return Some(Ending::Failed(e.into())),
                 Ok(_) if got < want => return Some(Ending::Failed(self.lost(None))),
                 Ok(Some(item)) => return self.handle(item),
@@ -347,7 +383,7 @@ impl Session<'_> {
     /// Decodes `data` and acts on each item; returns how reading ends, if it does.
     fn process(&mut self, mut data: &[u8]) -> Option<Ending> {
         while !data.is_empty() {
-            let (used, item) = match self.decoder.decode(data) {
+            let (used, item) = match self.decoder.decode(data, self.events.batch.sink()) {
                 Ok(found) => found,
                 Err(e) => return Some(Ending::Failed(e.into())),
             };
@@ -363,10 +399,10 @@ impl Session<'_> {
     fn handle(&mut self, item: Item) -> Option<Ending> {
         match item {
             // Messages that arrive once the closing handshake has started are dropped.
-            Item::Message(m) if self.shared.ready_state() == ReadyState::Open => {
-                self.events.push(Event::Message(m));
+            Item::Message { text, len } if self.shared.ready_state() == ReadyState::Open => {
+                self.events.push_message(text, len);
             }
-            Item::Message(_) => {}
+            Item::Message { len, .. } => self.events.discard(len),
             Item::Ping(payload) => {
                 // "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in
                 // response ... The Pong frame MUST have identical Application data".
@@ -384,7 +420,7 @@ impl Session<'_> {
     /// The server sent a close frame: echo it if we had not sent ours, wait for the server to
     /// close TCP (bounded by the close timeout), and report a clean close.
     fn closed_by_frame(&mut self, close: Option<(u16, String)>) {
-        self.events.flush();
+        self.events.flush(0);
         self.shared
             .transition(ReadyState::Open, ReadyState::Closing);
         // "If an endpoint receives a Close frame and did not previously send a Close frame, the
@@ -416,7 +452,7 @@ impl Session<'_> {
     fn fail(&mut self, e: Error) {
         let sent = match &e {
             Error::Protocol(p) => {
-                self.events.flush();
+                self.events.flush(0);
                 let events = &self.events;
                 let limit = self.shared.close_timeout;
                 self.shared

@@ -36,14 +36,24 @@ pub(crate) struct Shared {
     extensions: OnceLock<String>,
     pub(crate) close_timeout: Duration,
     pub(crate) fragment_size: usize,
+    /// How far the application has come with the events.
+    progress: Progress,
+    /// The raw receiver was handed out, so receives may bypass the counters above.
+    raw_receiver: AtomicBool,
+}
+
+/// How far the application has come with the events. Written by receiving threads on every
+/// event, read by the reader thread only when it fails the connection, so it has cache lines of
+/// its own: writing it does not slow the reader's reads of the other fields.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct Progress {
     /// Calls to the handle's receive methods so far.
     asks: AtomicU64,
     /// Events the handle's receive methods returned so far.
     taken: AtomicU64,
     /// The value of `asks` in the call that returned the last event.
     ask_of_last_take: AtomicU64,
-    /// The raw receiver was handed out, so receives may bypass the counters above.
-    raw_receiver: AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -64,9 +74,7 @@ impl Shared {
             extensions: OnceLock::new(),
             close_timeout,
             fragment_size,
-            asks: AtomicU64::new(0),
-            taken: AtomicU64::new(0),
-            ask_of_last_take: AtomicU64::new(0),
+            progress: Progress::default(),
             raw_receiver: AtomicBool::new(false),
         }
     }
@@ -89,15 +97,22 @@ impl Shared {
             .store(ReadyState::Closed as u8, Ordering::Release);
     }
 
-    /// A receive method was called; returns the call's number, for [`Shared::took`].
+    /// A receive method was called; returns the call's number, for [`Shared::took`]. Called
+    /// with the handle's lock on its pending events held, as `took` is: no two threads update
+    /// the counters at once.
     pub(crate) fn asking(&self) -> u64 {
-        self.asks.fetch_add(1, Ordering::AcqRel) + 1
+        let p = &self.progress;
+        let ask = p.asks.load(Ordering::Relaxed) + 1;
+        p.asks.store(ask, Ordering::Release);
+        ask
     }
 
     /// The receive call number `ask` returned an event.
     pub(crate) fn took(&self, ask: u64) {
-        self.ask_of_last_take.store(ask, Ordering::Release);
-        self.taken.fetch_add(1, Ordering::AcqRel);
+        let p = &self.progress;
+        p.ask_of_last_take.store(ask, Ordering::Release);
+        let taken = p.taken.load(Ordering::Relaxed) + 1;
+        p.taken.store(taken, Ordering::Release);
     }
 
     /// The raw receiver was handed out.
@@ -116,9 +131,9 @@ impl Shared {
             let caught_up = if self.raw_receiver.load(Ordering::Acquire) {
                 queue_empty()
             } else {
-                self.taken.load(Ordering::Acquire) >= sent
-                    && self.asks.load(Ordering::Acquire)
-                        > self.ask_of_last_take.load(Ordering::Acquire)
+                let p = &self.progress;
+                p.taken.load(Ordering::Acquire) >= sent
+                    && p.asks.load(Ordering::Acquire) > p.ask_of_last_take.load(Ordering::Acquire)
             };
             if caught_up || Instant::now() >= deadline {
                 return;

@@ -2,24 +2,20 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError};
+use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
 
+use crate::batch::{Batch, Pool};
 use crate::builder::{Builder, Config};
 use crate::close::validate_user_close;
 use crate::error::{Error, Result};
 use crate::event::{Event, ReadyState};
 use crate::payload::Payload;
-use crate::reader::{self, Batch, Setup};
+use crate::reader::{self, Setup};
 use crate::shared::Shared;
+use crate::spin::{self, SPIN};
 use crate::target;
-
-/// How long a blocking receive polls before it sleeps: about one loopback round trip.
-const SPIN: Duration = Duration::from_micros(50);
-
-/// How many emptied batches wait to be reused.
-const RECYCLED_BATCHES: usize = 4;
 
 /// A WebSocket client connection with the browser's API.
 ///
@@ -35,10 +31,10 @@ pub struct WebSocket {
     shared: Arc<Shared>,
     /// Batches of events, one per read of the reader thread.
     events: Receiver<Batch>,
-    /// Events of a batch already taken from the channel, not yet returned.
-    pending: Mutex<VecDeque<Event>>,
+    /// Batches taken from the channel whose events are not all returned yet.
+    pending: Mutex<VecDeque<Batch>>,
     /// Where emptied batches go back to the reader thread, to be filled again.
-    recycle: Sender<Batch>,
+    pool: Arc<Pool>,
 }
 
 impl WebSocket {
@@ -87,7 +83,7 @@ impl WebSocket {
             return Err(Error::TlsUnavailable);
         }
         let (tx, rx) = crossbeam_channel::bounded(config.event_queue_capacity);
-        let (recycle, recycled) = crossbeam_channel::bounded(RECYCLED_BATCHES);
+        let pool = Arc::new(Pool::default());
         let shared = Arc::new(Shared::new(
             target.url.to_string(),
             config.close_timeout,
@@ -98,14 +94,14 @@ impl WebSocket {
             config,
             #[cfg(feature = "native-tls")]
             tls,
-            recycled,
+            pool: pool.clone(),
         };
         reader::spawn(shared.clone(), setup, tx)?;
         Ok(WebSocket {
             shared,
             events: rx,
             pending: Mutex::new(VecDeque::new()),
-            recycle,
+            pool,
         })
     }
 
@@ -214,44 +210,64 @@ impl WebSocket {
     fn next_with<E>(
         &self,
         spin: Duration,
-        wait: impl FnOnce(&Receiver<Batch>) -> std::result::Result<Batch, E>,
+        wait: impl Fn(&Receiver<Batch>) -> std::result::Result<Batch, E>,
     ) -> std::result::Result<Event, E> {
-        let ask = self.shared.asking();
-        if let Some(event) = self.pending().pop_front() {
-            self.shared.took(ask);
-            return Ok(event);
-        }
-        let mut batch = match self.poll_for(spin) {
-            Some(batch) => batch,
-            None => wait(&self.events)?,
+        let ask = {
+            let mut pending = self.pending();
+            let ask = self.shared.asking();
+            if let Some(event) = self.take(&mut pending) {
+                self.shared.took(ask);
+                return Ok(event);
+            }
+            ask
         };
-        let mut pending = self.pending();
-        pending.extend(batch.drain(..));
-        let event = pending.pop_front().expect("batches are never empty");
-        drop(pending);
-        let _ = self.recycle.try_send(batch);
-        self.shared.took(ask);
-        Ok(event)
-    }
-
-    /// Polls the channel for up to `spin`.
-    fn poll_for(&self, spin: Duration) -> Option<Batch> {
-        if spin.is_zero() {
-            return None;
-        }
-        let start = Instant::now();
         loop {
-            match self.events.try_recv() {
-                Ok(batch) => return Some(batch),
-                Err(TryRecvError::Disconnected) => return None,
-                Err(TryRecvError::Empty) if start.elapsed() >= spin => return None,
-                Err(TryRecvError::Empty) => std::thread::yield_now(),
+            let batch = match self.poll_for(spin) {
+                Some(batch) => batch,
+                None => wait(&self.events)?,
+            };
+            let mut pending = self.pending();
+            pending.push_back(batch);
+            // Batches are never sent empty, so this always finds one.
+            if let Some(event) = self.take(&mut pending) {
+                self.shared.took(ask);
+                return Ok(event);
             }
         }
     }
 
+    /// Takes the first event at hand. A batch goes back to the reader thread as soon as its
+    /// last event is taken, so that the reader fills it again instead of allocating.
+    fn take(&self, pending: &mut VecDeque<Batch>) -> Option<Event> {
+        loop {
+            let batch = pending.front_mut()?;
+            let event = batch.next();
+            if batch.is_empty() {
+                if let Some(done) = pending.pop_front() {
+                    self.pool.put(done);
+                }
+            }
+            if event.is_some() {
+                return event;
+            }
+        }
+    }
+
+    /// Polls the channel for up to `spin`; `None` if nothing came or it disconnected.
+    fn poll_for(&self, spin: Duration) -> Option<Batch> {
+        if spin.is_zero() {
+            return None;
+        }
+        spin::poll_for(spin, || match self.events.try_recv() {
+            Ok(batch) => Some(Some(batch)),
+            Err(TryRecvError::Disconnected) => Some(None),
+            Err(TryRecvError::Empty) => None,
+        })
+        .flatten()
+    }
+
     /// The events at hand, locked.
-    fn pending(&self) -> MutexGuard<'_, VecDeque<Event>> {
+    fn pending(&self) -> MutexGuard<'_, VecDeque<Batch>> {
         self.pending.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -267,7 +283,7 @@ impl WebSocket {
     /// loop {
     ///     select! {
     ///         recv(ws.events()) -> batch => match batch {
-    ///             Ok(events) => events.into_iter().for_each(|event| println!("{event:?}")),
+    ///             Ok(batch) => batch.for_each(|event| println!("{event:?}")),
     ///             Err(_) => break, // disconnected after the Close event
     ///         },
     ///         recv(ticker) -> _ => ws.send("tick")?,
@@ -280,7 +296,7 @@ impl WebSocket {
     /// once the application has taken those messages: through this receiver that is when the
     /// queue is empty, through [`recv`](WebSocket::recv) and its siblings when the application
     /// asks for the next event, which leaves it time to answer the last one first.
-    pub fn events(&self) -> &Receiver<Vec<Event>> {
+    pub fn events(&self) -> &Receiver<Batch> {
         self.shared.expose_receiver();
         &self.events
     }
