@@ -13,8 +13,6 @@
 //! the memory a dropped message gives back is reused for the next one while it is still mapped,
 //! instead of being returned to the system and faulted in again, page by page.
 
-use std::sync::Mutex;
-
 use crate::event::{Event, Message};
 
 /// Buffers with more room than this are not kept for reuse, nor replaced: a connection that
@@ -23,34 +21,6 @@ pub(crate) const MAX_RETAINED: usize = 2 << 20;
 
 /// A message at least this long that has the buffer to itself becomes the message, with no copy.
 pub(crate) const HANDOVER_MIN: usize = 64 * 1024;
-
-/// How many emptied batches wait to be reused.
-const POOLED: usize = 4;
-
-/// Emptied batches on their way back from the application to the reader thread, so that
-/// batches are not allocated anew. Last in, first out: the batch reused next is the one most
-/// recently emptied, whose memory is most likely still in the processor's cache.
-#[derive(Debug, Default)]
-pub(crate) struct Pool {
-    spare: Mutex<Vec<Batch>>,
-}
-
-impl Pool {
-    /// Empties `batch` and keeps it for reuse, unless enough are kept already.
-    pub(crate) fn put(&self, mut batch: Batch) {
-        let mut spare = self.spare.lock().unwrap_or_else(|e| e.into_inner());
-        if spare.len() < POOLED {
-            batch.reset();
-            spare.push(batch);
-        }
-    }
-
-    /// The batch emptied last, or a new one.
-    pub(crate) fn take(&self) -> Batch {
-        let mut spare = self.spare.lock().unwrap_or_else(|e| e.into_inner());
-        spare.pop().unwrap_or_default()
-    }
-}
 
 /// One entry of a batch.
 #[derive(Debug)]
@@ -138,6 +108,19 @@ impl Batch {
             self.bytes = Vec::new();
         } else {
             self.bytes.clear();
+        }
+    }
+
+    /// The buffer's capacity.
+    pub(crate) fn capacity(&self) -> usize {
+        self.bytes.capacity()
+    }
+
+    /// Lets go of the buffer if it has room for more than `keep` bytes. Only for an empty batch.
+    pub(crate) fn shrink(&mut self, keep: usize) {
+        debug_assert!(self.bytes.is_empty());
+        if self.bytes.capacity() > keep {
+            self.bytes = Vec::new();
         }
     }
 
@@ -242,27 +225,6 @@ mod tests {
         assert!(matches!(a.next(), Some(Event::Message(Message::Binary(m))) if m == b"done"));
         assert!(a.next().is_none());
         assert!(matches!(b.next(), Some(Event::Message(Message::Text(t))) if t == "partial"));
-    }
-
-    #[test]
-    fn the_pool_hands_back_the_latest_batch_and_keeps_a_few() {
-        let pool = Pool::default();
-        for n in 1..=POOLED + 2 {
-            let mut b = Batch::default();
-            message(&mut b, false, &vec![0; n * 100]);
-            pool.put(b);
-        }
-        let latest = pool.take();
-        assert!(latest.is_empty() && latest.bytes.is_empty(), "emptied");
-        assert_eq!(
-            latest.bytes.capacity(),
-            POOLED * 100,
-            "the last one kept, not the ones after the pool was full"
-        );
-        for _ in 1..POOLED {
-            assert!(pool.take().bytes.capacity() > 0);
-        }
-        assert_eq!(pool.take().bytes.capacity(), 0, "then new ones");
     }
 
     #[test]

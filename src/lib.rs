@@ -11,6 +11,7 @@ mod event;
 mod frame;
 mod handshake;
 mod payload;
+mod pool;
 mod reader;
 mod shared;
 mod spin;

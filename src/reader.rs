@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Sender, TrySendError};
 
-use crate::batch::{Batch, Pool};
+use crate::batch::Batch;
 use crate::builder::Config;
 use crate::close::encode_close_payload;
 use crate::decoder::{Decoder, Item};
@@ -17,6 +17,7 @@ use crate::error::{Error, HandshakeError, Result, Timeout};
 use crate::event::{CloseEvent, Event, ReadyState};
 use crate::frame::opcode;
 use crate::handshake;
+use crate::pool::Pool;
 use crate::shared::Shared;
 use crate::spin::{self, SPIN};
 use crate::target::Target;
@@ -95,6 +96,15 @@ impl Events {
         }
     }
 
+    /// The buffer that message payloads are decoded into, taken from the pool when the reader
+    /// holds none.
+    fn sink(&mut self) -> &mut Vec<u8> {
+        if self.batch.slot_count() == 0 && self.batch.capacity() == 0 {
+            self.batch = self.pool.take();
+        }
+        self.batch.sink()
+    }
+
     /// Drops the last `len` bytes of the sink: a message that is not reported.
     fn discard(&mut self, len: usize) {
         let sink = self.batch.sink();
@@ -108,7 +118,12 @@ impl Events {
         if self.batch.slot_count() == 0 {
             return;
         }
-        let mut next = self.pool.take();
+        // Between messages the reader holds no buffer until the next read brings data, so an
+        // idle connection's spare memory is all in the pool, where it can shrink.
+        let mut next = match partial {
+            0 => Batch::default(),
+            _ => self.pool.take(),
+        };
         self.batch.move_tail(partial, &mut next);
         let batch = std::mem::replace(&mut self.batch, next);
         if let Some(tx) = &self.tx {
@@ -326,6 +341,7 @@ impl Session<'_> {
             }
             // Whatever was decoded goes to the application before the reader blocks again.
             self.events.flush(self.decoder.partial_len());
+            self.events.pool.waiting();
             let n = match self.read.read(&mut buf) {
                 Ok(0) => return Ending::Failed(self.lost(None)),
                 Ok(n) => n,
@@ -352,7 +368,7 @@ impl Session<'_> {
                 remaining
             };
             self.events.flush(self.decoder.partial_len());
-            let sink = self.events.batch.sink();
+            let sink = self.events.sink();
             let from = sink.len();
             let got = match self.read.read_append(sink, want) {
                 Ok(n) => n as u64,
@@ -383,7 +399,7 @@ impl Session<'_> {
     /// Decodes `data` and acts on each item; returns how reading ends, if it does.
     fn process(&mut self, mut data: &[u8]) -> Option<Ending> {
         while !data.is_empty() {
-            let (used, item) = match self.decoder.decode(data, self.events.batch.sink()) {
+            let (used, item) = match self.decoder.decode(data, self.events.sink()) {
                 Ok(found) => found,
                 Err(e) => return Some(Ending::Failed(e.into())),
             };

@@ -6,12 +6,13 @@ use std::time::Duration;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
 
-use crate::batch::{Batch, Pool};
+use crate::batch::Batch;
 use crate::builder::{Builder, Config};
 use crate::close::validate_user_close;
 use crate::error::{Error, Result};
 use crate::event::{Event, ReadyState};
 use crate::payload::Payload;
+use crate::pool::Pool;
 use crate::reader::{self, Setup};
 use crate::shared::Shared;
 use crate::spin::{self, SPIN};

@@ -1,0 +1,202 @@
+//! Emptied batches on their way back from the application to the reader thread, so that
+//! batches and their buffers are not allocated anew for every read, and their memory goes back
+//! once the connection falls idle.
+
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
+
+use crate::batch::Batch;
+
+/// How many emptied batches wait to be reused.
+const POOLED: usize = 4;
+
+/// How long a connection goes without the reader taking a batch before the spare memory goes.
+pub(crate) const IDLE: Duration = Duration::from_secs(1);
+
+/// How much of a spare buffer an idle connection keeps: as much as one read brings.
+pub(crate) const KEEP_IDLE: usize = 16 * 1024;
+
+/// The spare batches, last in, first out: the batch reused next is the one most recently
+/// emptied, whose memory is most likely still in the processor's cache.
+#[derive(Debug)]
+pub(crate) struct Pool {
+    spare: Mutex<Spare>,
+}
+
+#[derive(Debug)]
+struct Spare {
+    batches: Vec<Batch>,
+    /// When the reader last took a batch.
+    last_taken: Instant,
+    /// A check for idleness is due on the timer thread.
+    check_armed: bool,
+}
+
+impl Default for Pool {
+    fn default() -> Pool {
+        Pool {
+            spare: Mutex::new(Spare {
+                batches: Vec::new(),
+                last_taken: Instant::now(),
+                check_armed: false,
+            }),
+        }
+    }
+}
+
+impl Pool {
+    fn spare(&self) -> MutexGuard<'_, Spare> {
+        self.spare.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Empties `batch` and keeps it for reuse, unless enough are kept already.
+    pub(crate) fn put(&self, mut batch: Batch) {
+        let mut spare = self.spare();
+        if spare.batches.len() < POOLED {
+            batch.reset();
+            spare.batches.push(batch);
+        }
+    }
+
+    /// The batch emptied last, or a new one.
+    pub(crate) fn take(&self) -> Batch {
+        let mut spare = self.spare();
+        spare.last_taken = Instant::now();
+        spare.batches.pop().unwrap_or_default()
+    }
+
+    /// The reader is about to wait for data. If spare batches hold more memory than an idle
+    /// connection keeps, a check on the timer thread lets it go once the reader has taken no
+    /// batch for [`IDLE`].
+    pub(crate) fn waiting(self: &Arc<Self>) {
+        let mut spare = self.spare();
+        if spare.check_armed || !spare.holds_more_than_idle() {
+            return;
+        }
+        spare.check_armed = true;
+        let due = spare.last_taken + IDLE;
+        drop(spare);
+        check_at(Arc::downgrade(self), due);
+    }
+
+    /// Lets the spare memory go if the reader has taken no batch for [`IDLE`] by `now`;
+    /// otherwise returns when to look again.
+    fn shrink_if_idle(&self, now: Instant) -> Option<Instant> {
+        let mut spare = self.spare();
+        let due = spare.last_taken + IDLE;
+        if now < due {
+            return Some(due);
+        }
+        spare.batches.truncate(1);
+        for batch in &mut spare.batches {
+            batch.shrink(KEEP_IDLE);
+        }
+        spare.check_armed = false;
+        None
+    }
+}
+
+impl Spare {
+    fn holds_more_than_idle(&self) -> bool {
+        self.batches.len() > 1 || self.batches.iter().any(|b| b.capacity() > KEEP_IDLE)
+    }
+}
+
+/// Runs the idleness check at `due` on the timer thread, and again later while the connection
+/// is busy. A connection that is gone needs no check.
+fn check_at(pool: Weak<Pool>, due: Instant) {
+    crate::timer::at(due, move || {
+        if let Some(strong) = pool.upgrade() {
+            if let Some(later) = strong.shrink_if_idle(Instant::now()) {
+                check_at(pool, later);
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Event;
+
+    /// A batch whose buffer has room for `n` bytes.
+    fn with_room(n: usize) -> Batch {
+        let mut b = Batch::default();
+        b.sink().reserve_exact(n);
+        b.push_event(Event::Open);
+        b
+    }
+
+    #[test]
+    fn hands_back_the_latest_batch_and_keeps_a_few() {
+        let pool = Pool::default();
+        for n in 1..=POOLED + 2 {
+            pool.put(with_room(n * 100));
+        }
+        let latest = pool.take();
+        assert!(
+            latest.is_empty() && latest.capacity() >= POOLED * 100,
+            "emptied, kept"
+        );
+        assert!(
+            latest.capacity() < (POOLED + 1) * 100,
+            "the last one kept, not the ones after the pool was full"
+        );
+        for _ in 1..POOLED {
+            assert!(pool.take().capacity() > 0);
+        }
+        assert_eq!(pool.take().capacity(), 0, "then new ones");
+    }
+
+    #[test]
+    fn spare_memory_goes_once_idle_and_not_before() {
+        let pool = Pool::default();
+        for _ in 0..3 {
+            pool.put(with_room(1 << 20));
+        }
+        let start = pool.spare().last_taken;
+        assert_eq!(
+            pool.shrink_if_idle(start + IDLE / 2),
+            Some(start + IDLE),
+            "busy: look again when it could be idle"
+        );
+        assert_eq!(pool.spare().batches.len(), 3);
+        assert_eq!(pool.shrink_if_idle(start + IDLE), None);
+        let spare = pool.spare();
+        assert_eq!(spare.batches.len(), 1, "one batch kept");
+        assert_eq!(spare.batches[0].capacity(), 0, "without its large buffer");
+        assert!(!spare.holds_more_than_idle());
+    }
+
+    #[test]
+    fn a_small_buffer_survives_idleness() {
+        let pool = Pool::default();
+        pool.put(with_room(KEEP_IDLE));
+        let start = pool.spare().last_taken;
+        assert!(!pool.spare().holds_more_than_idle(), "nothing to let go");
+        assert_eq!(pool.shrink_if_idle(start + IDLE), None);
+        assert_eq!(pool.take().capacity(), KEEP_IDLE);
+    }
+
+    #[test]
+    fn waiting_arms_one_check_that_shrinks_the_pool() {
+        let pool = Arc::new(Pool::default());
+        pool.put(with_room(1 << 20));
+        pool.put(with_room(1 << 20));
+        pool.waiting();
+        pool.waiting();
+        assert!(pool.spare().check_armed);
+        // The timer thread runs the check one IDLE after the last take, and its actions in
+        // deadline order: an action due just after the check shows when the check has run.
+        let due = pool.spare().last_taken + IDLE;
+        let (ran, checked) = crossbeam_channel::bounded(1);
+        crate::timer::at(due + Duration::from_millis(1), move || {
+            let _ = ran.send(());
+        });
+        checked
+            .recv_timeout(IDLE * 10)
+            .expect("the timer thread ran");
+        assert!(!pool.spare().check_armed, "the check ran");
+        assert!(!pool.spare().holds_more_than_idle());
+    }
+}
