@@ -40,7 +40,7 @@ enum Slot {
 /// [`WebSocket::events`](crate::WebSocket::events) hands out the channel these batches travel
 /// on, for `crossbeam_channel::select!`; [`WebSocket::recv`](crate::WebSocket::recv) and the
 /// other receive methods take them apart for you. A batch is never empty when it is sent.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Batch {
     slots: Vec<Slot>,
     /// The payloads of the message slots, back to back; on the reader's side, followed by the
@@ -145,6 +145,15 @@ impl Batch {
     }
 }
 
+/// Shows how many events are left, not the buffer, which may hold megabytes.
+impl std::fmt::Debug for Batch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Batch")
+            .field("events_left", &self.len())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Iterator for Batch {
     type Item = Event;
 
@@ -225,6 +234,14 @@ mod tests {
         assert!(matches!(a.next(), Some(Event::Message(Message::Binary(m))) if m == b"done"));
         assert!(a.next().is_none());
         assert!(matches!(b.next(), Some(Event::Message(Message::Text(t))) if t == "partial"));
+    }
+
+    #[test]
+    fn debug_shows_the_count_not_the_bytes() {
+        let mut b = Batch::default();
+        message(&mut b, false, &[9; 1000]);
+        b.push_event(Event::Open);
+        assert_eq!(format!("{b:?}"), "Batch { events_left: 2, .. }");
     }
 
     #[test]
