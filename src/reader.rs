@@ -19,7 +19,7 @@ use crate::frame::opcode;
 use crate::handshake;
 use crate::pool::Pool;
 use crate::shared::Shared;
-use crate::spin::{self, SPIN};
+use crate::spin;
 use crate::target::Target;
 use crate::transport::{ReadHalf, WriteHalf};
 
@@ -65,6 +65,8 @@ const MAX_BATCH: usize = 256;
 /// the thread hop off small messages.
 struct Events {
     tx: Option<Sender<Batch>>,
+    /// How long to poll for room in a full queue before sleeping.
+    spin: spin::Budget,
     batch: Batch,
     sent: u64,
     pool: Arc<Pool>,
@@ -126,22 +128,29 @@ impl Events {
         };
         self.batch.move_tail(partial, &mut next);
         let batch = std::mem::replace(&mut self.batch, next);
-        if let Some(tx) = &self.tx {
-            // A full queue usually has room again within microseconds: poll before sleeping,
-            // which spares the application a wake-up call for each batch it takes.
-            let mut batch = Some(batch);
-            spin::poll_for(SPIN, || match tx.try_send(batch.take()?) {
-                Err(TrySendError::Full(back)) => {
-                    batch = Some(back);
-                    None
-                }
-                // Sent, or no one is listening any more.
-                _ => Some(()),
-            });
-            if let Some(batch) = batch {
-                let _ = tx.send(batch);
+        let Some(tx) = &self.tx else {
+            return;
+        };
+        let batch = match tx.try_send(batch) {
+            Err(TrySendError::Full(batch)) => batch,
+            // Sent at once, or no one is listening any more.
+            _ => return,
+        };
+        // A full queue usually has room again within microseconds: poll before sleeping, which
+        // spares the application a wake-up call for each batch it takes.
+        let started = Instant::now();
+        let mut batch = Some(batch);
+        spin::poll_for(self.spin.get(), || match tx.try_send(batch.take()?) {
+            Err(TrySendError::Full(back)) => {
+                batch = Some(back);
+                None
             }
+            _ => Some(()),
+        });
+        if let Some(batch) = batch {
+            let _ = tx.send(batch);
         }
+        self.spin.record(started.elapsed());
     }
 
     /// Whether every event sent has been taken from the queue.
@@ -172,6 +181,7 @@ fn abnormal() -> CloseEvent {
 fn run(shared: Arc<Shared>, setup: Setup, tx: Sender<Batch>) {
     let mut events = Events {
         tx: Some(tx),
+        spin: spin::Budget::default(),
         batch: Batch::default(),
         sent: 0,
         pool: setup.pool.clone(),

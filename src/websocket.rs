@@ -2,7 +2,7 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
 
@@ -15,7 +15,7 @@ use crate::payload::Payload;
 use crate::pool::Pool;
 use crate::reader::{self, Setup};
 use crate::shared::Shared;
-use crate::spin::{self, SPIN};
+use crate::spin;
 use crate::target;
 
 /// A WebSocket client connection with the browser's API.
@@ -36,6 +36,8 @@ pub struct WebSocket {
     pending: Mutex<VecDeque<Batch>>,
     /// Where emptied batches go back to the reader thread, to be filled again.
     pool: Arc<Pool>,
+    /// How long a receive polls for a batch before it sleeps.
+    spin: spin::Budget,
 }
 
 impl WebSocket {
@@ -103,6 +105,7 @@ impl WebSocket {
             events: rx,
             pending: Mutex::new(VecDeque::new()),
             pool,
+            spin: spin::Budget::default(),
         })
     }
 
@@ -191,12 +194,12 @@ impl WebSocket {
 
     /// Waits for the next event; `None` once the channel has disconnected after `Close`.
     pub fn recv(&self) -> Option<Event> {
-        self.next_with(SPIN, |rx| rx.recv()).ok()
+        self.next_with(self.spin.get(), |rx| rx.recv()).ok()
     }
 
     /// Waits at most `timeout` for the next event.
     pub fn recv_timeout(&self, timeout: Duration) -> std::result::Result<Event, RecvTimeoutError> {
-        self.next_with(SPIN.min(timeout), |rx| rx.recv_timeout(timeout))
+        self.next_with(self.spin.get().min(timeout), |rx| rx.recv_timeout(timeout))
     }
 
     /// Takes the next event if one is waiting.
@@ -206,8 +209,9 @@ impl WebSocket {
 
     /// The next event: from the batch at hand, else from a new batch. For a new batch it first
     /// polls for up to `spin` (yielding the processor between polls), which spares a sleep and a
-    /// wake-up when the answer to a request is about to arrive, then blocks in `wait`. The lock
-    /// is not held while waiting, so other threads may receive meanwhile.
+    /// wake-up when the answer to a request is about to arrive, then blocks in `wait`; how long
+    /// that took sets the next poll (see [`spin::Budget`]). The lock is not held while waiting,
+    /// so other threads may receive meanwhile.
     fn next_with<E>(
         &self,
         spin: Duration,
@@ -223,10 +227,15 @@ impl WebSocket {
             ask
         };
         loop {
-            let batch = match self.poll_for(spin) {
-                Some(batch) => batch,
-                None => wait(&self.events)?,
+            let started = Instant::now();
+            let got = match self.poll_for(spin) {
+                Some(batch) => Ok(batch),
+                None => wait(&self.events),
             };
+            if !spin.is_zero() {
+                self.spin.record(started.elapsed());
+            }
+            let batch = got?;
             let mut pending = self.pending();
             pending.push_back(batch);
             // Batches are never sent empty, so this always finds one.
