@@ -883,9 +883,9 @@ fn idle_rss(quick: bool) {
 
 // ---------------------------------------------------------------------------------------------
 
-/// Scenario 4 again in a child process whose glibc does not trim its heaps (a diagnostic: the
-/// reader thread allocates each message and the application thread frees it, so with glibc's
-/// defaults the reader thread's arena is trimmed and its pages faulted in again).
+/// Scenario 4 again in a child process whose glibc does not trim its heaps (a diagnostic: with
+/// glibc's defaults, some of the large buffers that the application frees go back to the system
+/// and are faulted in again when a later message is read into them).
 fn glibc_trim_diagnostic(quick: bool) {
     let exe = std::env::current_exe().expect("own executable");
     let mut cmd = std::process::Command::new(exe);
