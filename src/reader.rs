@@ -379,6 +379,9 @@ impl Session<'_> {
             };
             self.events.flush(self.decoder.partial_len());
             let sink = self.events.sink();
+            // Room for the whole read at once. The decoder reserved room for the frame when it
+            // began, but in the batch just sent if the frame began with no payload yet.
+            sink.reserve(want as usize);
             let from = sink.len();
             let got = match self.read.read_append(sink, want) {
                 Ok(n) => n as u64,

@@ -82,6 +82,39 @@ fn messages_before_an_unfinished_one_are_delivered_without_waiting_for_it() {
 }
 
 #[test]
+fn a_large_frame_whose_header_came_alone_after_a_message_arrives_intact() {
+    // The header of a large frame ends a read that also held a whole message: the message goes
+    // to the application before the payload comes, and the payload is read straight into a new
+    // buffer.
+    for t in Transport::ALL {
+        let big = pattern(3, 300 * 1024);
+        let (go, wait) = mpsc::channel::<()>();
+        let big2 = big.clone();
+        let (url, peer) = RawPeer::spawn_on(t, move |mut conn| {
+            conn.handshake();
+            let whole = frame(true, OP_BINARY, &big2);
+            let header_len = whole.len() - big2.len();
+            let mut first = text("before");
+            first.extend(&whole[..header_len]);
+            conn.write(&first);
+            wait.recv().expect("the test's go-ahead");
+            let mut rest = whole[header_len..].to_vec();
+            rest.extend(common::close_frame(1000, ""));
+            conn.write(&rest);
+            assert_eq!(conn.expect_close(), Some((1000, String::new())));
+        });
+        let ws = connect(&url);
+        assert_eq!(expect_message(&ws), Message::Text("before".into()), "{t:?}");
+        go.send(()).unwrap();
+        assert_binary(expect_message(&ws), &big, &format!("{t:?}: large frame"));
+        let (rest, close) = drain_to_close(&ws);
+        assert!(rest.is_empty(), "{t:?}: unexpected events {rest:?}");
+        assert!(close.was_clean, "{t:?}: {close:?}");
+        peer.join().expect("raw peer");
+    }
+}
+
+#[test]
 fn large_and_small_messages_mixed_in_one_write_arrive_intact() {
     // Sizes around the points where the receive path changes: small ones copied out of a shared
     // buffer, large ones (64 KiB and more) handed over whole, huge ones (over 2 MiB) not kept
