@@ -5,12 +5,13 @@
 mod common;
 
 use std::sync::mpsc;
+use std::thread::JoinHandle;
 
 use common::{
     binary, connect, drain_to_close, expect_message, frame, text, RawPeer, Transport, OP_BINARY,
     OP_CONT, OP_TEXT,
 };
-use wsync::Message;
+use wsync::{Message, WebSocket};
 
 /// `len` bytes that differ from one position and one message to the next.
 fn pattern(seed: u8, len: usize) -> Vec<u8> {
@@ -28,6 +29,14 @@ fn assert_binary(got: Message, want: &[u8], what: &str) {
         }
         other => panic!("{what}: expected binary, got a {} B text", other.len()),
     }
+}
+
+/// Nothing more than a clean close follows, and the peer saw it through.
+fn ends_cleanly(ws: &WebSocket, peer: JoinHandle<()>, t: Transport) {
+    let (rest, close) = drain_to_close(ws);
+    assert!(rest.is_empty(), "{t:?}: unexpected events {rest:?}");
+    assert!(close.was_clean, "{t:?}: {close:?}");
+    peer.join().expect("raw peer");
 }
 
 #[test]
@@ -74,10 +83,7 @@ fn messages_before_an_unfinished_one_are_delivered_without_waiting_for_it() {
             "{t:?}: fragmented text differs"
         );
         assert_eq!(expect_message(&ws), Message::Text("c".into()), "{t:?}");
-        let (rest, close) = drain_to_close(&ws);
-        assert!(rest.is_empty(), "{t:?}: unexpected events {rest:?}");
-        assert!(close.was_clean, "{t:?}: {close:?}");
-        peer.join().expect("raw peer");
+        ends_cleanly(&ws, peer, t);
     }
 }
 
@@ -107,10 +113,7 @@ fn a_large_frame_whose_header_came_alone_after_a_message_arrives_intact() {
         assert_eq!(expect_message(&ws), Message::Text("before".into()), "{t:?}");
         go.send(()).unwrap();
         assert_binary(expect_message(&ws), &big, &format!("{t:?}: large frame"));
-        let (rest, close) = drain_to_close(&ws);
-        assert!(rest.is_empty(), "{t:?}: unexpected events {rest:?}");
-        assert!(close.was_clean, "{t:?}: {close:?}");
-        peer.join().expect("raw peer");
+        ends_cleanly(&ws, peer, t);
     }
 }
 
@@ -144,9 +147,6 @@ fn large_and_small_messages_mixed_in_one_write_arrive_intact() {
         for (i, want) in messages.iter().enumerate() {
             assert_binary(expect_message(&ws), want, &format!("{t:?}: message {i}"));
         }
-        let (rest, close) = drain_to_close(&ws);
-        assert!(rest.is_empty(), "{t:?}: unexpected events {rest:?}");
-        assert!(close.was_clean, "{t:?}: {close:?}");
-        peer.join().expect("raw peer");
+        ends_cleanly(&ws, peer, t);
     }
 }
