@@ -24,6 +24,7 @@ mod transport;
 mod utf8;
 mod websocket;
 mod writer;
+mod writer_lock;
 
 pub use batch::Batch;
 pub use builder::Builder;

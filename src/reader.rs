@@ -15,7 +15,6 @@ use crate::close::encode_close_payload;
 use crate::decoder::{Decoder, Item};
 use crate::error::{Error, HandshakeError, Result, Timeout};
 use crate::event::{CloseEvent, Event, ReadyState};
-use crate::frame::opcode;
 use crate::handshake;
 use crate::pool::Pool;
 use crate::shared::Shared;
@@ -435,7 +434,8 @@ impl Session<'_> {
             Item::Ping(payload) => {
                 // "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in
                 // response ... The Pong frame MUST have identical Application data".
-                if let Err(e) = self.shared.writer().control(opcode::PONG, &payload) {
+                // Never waits for a sender that holds the writer (see writer_lock.rs).
+                if let Err(e) = self.shared.pong(&payload) {
                     return Some(Ending::Failed(Error::Io(e)));
                 }
             }

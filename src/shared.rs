@@ -9,7 +9,7 @@ use crate::close::encode_close_payload;
 use crate::error::{Error, Result};
 use crate::event::ReadyState;
 use crate::payload::Payload;
-use crate::writer::Writer;
+use crate::writer_lock::{WriterGuard, WriterLock};
 
 /// The TCP socket, once there is one, so that other threads can shut it down.
 #[derive(Debug, Default)]
@@ -28,7 +28,7 @@ pub(crate) struct Shared {
     pub(crate) url: String,
     state: AtomicU8,
     buffered: AtomicU64,
-    writer: Mutex<Writer>,
+    writer: WriterLock,
     socket: Mutex<Socket>,
     /// The close timeout passed before the server's close frame came.
     timed_out: AtomicBool,
@@ -67,7 +67,7 @@ impl Shared {
             url,
             state: AtomicU8::new(ReadyState::Connecting as u8),
             buffered: AtomicU64::new(0),
-            writer: Mutex::new(Writer::default()),
+            writer: WriterLock::default(),
             socket: Mutex::new(Socket::default()),
             timed_out: AtomicBool::new(false),
             protocol: OnceLock::new(),
@@ -165,8 +165,13 @@ impl Shared {
     }
 
     /// The writer, locked.
-    pub(crate) fn writer(&self) -> MutexGuard<'_, Writer> {
-        lock(&self.writer)
+    pub(crate) fn writer(&self) -> WriterGuard<'_> {
+        self.writer.lock()
+    }
+
+    /// Answers a ping without waiting for the writer (see [`WriterLock::pong`]).
+    pub(crate) fn pong(&self, payload: &[u8]) -> std::io::Result<()> {
+        self.writer.pong(payload)
     }
 
     /// Registers the connected socket; fails if `close()` aborted the connection meanwhile.
@@ -265,7 +270,7 @@ impl Shared {
 
     /// A write failed: nothing more is written, and the socket is shut down so that the reader
     /// wakes and reports the failure. Returns the error for the caller.
-    fn write_failed(&self, mut writer: MutexGuard<'_, Writer>, e: std::io::Error) -> Error {
+    fn write_failed(&self, mut writer: WriterGuard<'_>, e: std::io::Error) -> Error {
         writer.broken();
         drop(writer);
         self.shutdown();

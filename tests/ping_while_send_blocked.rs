@@ -1,0 +1,83 @@
+//! A ping that arrives while a send is blocked (the server is not reading) does not stop the
+//! reader: messages after the ping keep arriving, and the pong goes out as soon as the send
+//! lets go of the socket. Waiting for the writer instead would deadlock with a server that only
+//! reads once it has written.
+mod common;
+
+use std::sync::{mpsc, Arc};
+use std::thread;
+use std::time::Instant;
+
+use common::{
+    close_frame, connect, expect_close, expect_message, ping, text, RawPeer, Transport, OP_BINARY,
+    OP_CONT, OP_PONG, WAIT,
+};
+use wsync::Message;
+
+/// Far more than loopback buffers hold, so the send stays blocked until the peer reads.
+const BIG: usize = 32 << 20;
+/// Messages the peer sends right after its ping.
+const AFTER: usize = 100;
+
+fn ping_while_send_blocked(t: Transport) {
+    let (sending_tx, sending) = mpsc::channel::<()>();
+    let (delivered_tx, delivered) = mpsc::channel::<()>();
+    let (url, peer) = RawPeer::spawn_on(t, move |mut conn| {
+        conn.handshake();
+        sending.recv().expect("the test's signal");
+        // The client's writer is held by a send that this peer is not reading.
+        let mut bytes = ping(b"p");
+        for i in 0..AFTER {
+            bytes.extend(text(&i.to_string()));
+        }
+        conn.write(&bytes);
+        delivered.recv().expect("the test's signal");
+        // Now read: the whole message, then the pong.
+        let mut data = 0;
+        loop {
+            let f = conn.read_frame();
+            match f.opcode {
+                OP_BINARY | OP_CONT => data += f.payload.len(),
+                OP_PONG => {
+                    assert_eq!(f.payload, b"p", "{t:?} peer: pong payload");
+                    break;
+                }
+                op => panic!("{t:?} peer: unexpected opcode {op}"),
+            }
+        }
+        assert_eq!(data, BIG, "{t:?} peer: the message came before the pong");
+        conn.write(&close_frame(1000, ""));
+        assert_eq!(conn.expect_close(), Some((1000, String::new())));
+    });
+    let ws = Arc::new(connect(&url));
+    let sender = {
+        let ws = ws.clone();
+        thread::spawn(move || ws.send(vec![7u8; BIG]))
+    };
+    let deadline = Instant::now() + WAIT;
+    while ws.buffered_amount() == 0 {
+        assert!(Instant::now() < deadline, "{t:?}: the send never began");
+        thread::yield_now();
+    }
+    sending_tx.send(()).unwrap();
+    for i in 0..AFTER {
+        assert_eq!(
+            expect_message(&ws),
+            Message::Text(i.to_string()),
+            "{t:?}: the reader stopped after the ping"
+        );
+    }
+    assert!(ws.buffered_amount() > 0, "{t:?}: the send was not blocked");
+    delivered_tx.send(()).unwrap();
+    sender.join().unwrap().expect("send");
+    let close = expect_close(&ws);
+    assert!(close.was_clean && close.code == 1000, "{t:?}: {close:?}");
+    peer.join().expect("raw peer");
+}
+
+#[test]
+fn the_reader_keeps_reading_and_the_pong_follows_the_send() {
+    for t in Transport::ALL {
+        ping_while_send_blocked(t);
+    }
+}
