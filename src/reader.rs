@@ -459,11 +459,12 @@ impl Session<'_> {
         if let Some((code, _)) = &close {
             encode_close_payload(*code, "", &mut echo);
         }
-        let echoed = self.shared.writer().close(&echo);
+        let limit = self.shared.close_timeout;
+        let echoed = self.shared.writer_for_ending(limit).close(&echo);
         // "the server MUST close the underlying TCP connection immediately; the client SHOULD
         // wait for the server to close the connection".
-        self.drain(self.shared.close_timeout);
-        self.shared.writer().shut();
+        self.drain(limit);
+        self.shared.writer_for_ending(limit).shut();
         self.shared.set_closed();
         let (code, reason) = close.unwrap_or((1005, String::new()));
         self.events.end(
@@ -488,11 +489,14 @@ impl Session<'_> {
                     .wait_for_app(events.sent, || events.is_drained(), limit);
                 let mut payload = Vec::with_capacity(2);
                 encode_close_payload(p.close_code(), "", &mut payload);
-                matches!(self.shared.writer().close(&payload), Ok(true))
+                let mut writer = self.shared.writer_for_ending(limit);
+                matches!(writer.close(&payload), Ok(true))
             }
             _ => false,
         };
-        self.shared.writer().shut();
+        self.shared
+            .writer_for_ending(self.shared.close_timeout)
+            .shut();
         self.shared.set_closed();
         self.events.end(Some(e), abnormal());
         if sent {

@@ -169,6 +169,26 @@ impl Shared {
         self.writer.lock()
     }
 
+    /// The writer, for the reader thread as it ends the connection: waits at most `limit` for
+    /// a sender that holds it (one blocked because the server is not reading), then shuts the
+    /// socket down, which fails that sender's write and so frees the writer. Polls: this is the
+    /// rare path.
+    pub(crate) fn writer_for_ending(&self, limit: Duration) -> WriterGuard<'_> {
+        let deadline = Instant::now() + limit;
+        let mut pause = Duration::from_micros(50);
+        loop {
+            if let Some(writer) = self.writer.try_lock() {
+                return writer;
+            }
+            if Instant::now() >= deadline {
+                self.shutdown();
+                return self.writer();
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(10));
+        }
+    }
+
     /// Answers a ping without waiting for the writer (see [`WriterLock::pong`]).
     pub(crate) fn pong(&self, payload: &[u8]) -> std::io::Result<()> {
         self.writer.pong(payload)

@@ -42,6 +42,19 @@ impl WriterLock {
         }
     }
 
+    /// The writer, if no one holds it.
+    pub(crate) fn try_lock(&self) -> Option<WriterGuard<'_>> {
+        let guard = match self.writer.try_lock() {
+            Ok(guard) => guard,
+            Err(TryLockError::Poisoned(e)) => e.into_inner(),
+            Err(TryLockError::WouldBlock) => return None,
+        };
+        Some(WriterGuard {
+            lock: self,
+            guard: Some(guard),
+        })
+    }
+
     /// Answers a ping without waiting: the pong is written now if the writer is free, else by
     /// whoever holds it, when they release it. An error is the error of writing it now.
     pub(crate) fn pong(&self, payload: &[u8]) -> io::Result<()> {

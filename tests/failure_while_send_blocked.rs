@@ -1,0 +1,62 @@
+//! When the connection fails while a send is blocked because the server is not reading, nothing
+//! hangs: the failure is reported within the close timeout, and the blocked send returns an
+//! error. The reader waits for the writer to send its close frame only that long, then shuts the
+//! socket down, which frees the writer.
+mod common;
+
+use std::sync::{mpsc, Arc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{builder, expect_error_then_close, frame_raw, RawPeer, Transport, WAIT};
+use wsync::{Error, ProtocolError};
+
+/// Far more than loopback buffers hold, so the send stays blocked while the peer does not read.
+const BIG: usize = 32 << 20;
+
+fn failure_while_send_blocked(t: Transport) {
+    let (sending_tx, sending) = mpsc::channel::<()>();
+    let (done_tx, done) = mpsc::channel::<()>();
+    let (url, peer) = RawPeer::spawn_on(t, move |mut conn| {
+        conn.handshake();
+        sending.recv().expect("the test's signal");
+        // Opcode 3 is reserved: the client must fail the connection. Then read nothing, and
+        // keep the connection open until the test is done.
+        conn.write(&frame_raw(0x83, b""));
+        let _ = done.recv();
+    });
+    let ws = builder(&url)
+        .close_timeout(Duration::from_millis(300))
+        .connect()
+        .expect("connect");
+    let ws = Arc::new(ws);
+    let sender = {
+        let ws = ws.clone();
+        thread::spawn(move || ws.send(vec![7u8; BIG]))
+    };
+    let deadline = Instant::now() + WAIT;
+    while ws.buffered_amount() == 0 {
+        assert!(Instant::now() < deadline, "{t:?}: the send never began");
+        thread::yield_now();
+    }
+    sending_tx.send(()).unwrap();
+    let (error, close) = expect_error_then_close(&ws);
+    assert!(
+        matches!(error, Error::Protocol(ProtocolError::ReservedOpcode(3))),
+        "{t:?}: {error:?}"
+    );
+    assert_eq!(close.code, 1006, "{t:?}: {close:?}");
+    assert!(
+        sender.join().unwrap().is_err(),
+        "{t:?}: the blocked send returned Ok"
+    );
+    done_tx.send(()).unwrap();
+    peer.join().expect("raw peer");
+}
+
+#[test]
+fn a_failure_is_reported_and_the_blocked_send_ends() {
+    for t in Transport::ALL {
+        failure_while_send_blocked(t);
+    }
+}
