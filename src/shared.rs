@@ -169,7 +169,7 @@ impl Shared {
         self.writer.lock()
     }
 
-    /// The writer, for the reader thread as it ends the connection: waits at most `limit` for
+    /// The writer, for closing the connection: waits at most `limit` for
     /// a sender that holds it (one blocked because the server is not reading), then shuts the
     /// socket down, which fails that sender's write and so frees the writer. Polls: this is the
     /// rare path.
@@ -333,7 +333,9 @@ impl Shared {
         if let Some(code) = code {
             encode_close_payload(code, reason, &mut payload);
         }
-        let mut writer = self.writer();
+        // A send blocked because the server is not reading holds the writer: wait for it no
+        // longer than the close timeout would have waited for the server's answer.
+        let mut writer = self.writer_for_ending(self.close_timeout);
         let sent = match writer.close(&payload) {
             Ok(sent) => sent,
             Err(e) => return Err(self.write_failed(writer, e)),

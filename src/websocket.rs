@@ -153,6 +153,9 @@ impl WebSocket {
     /// The browser's `close()`: starts the closing handshake with a close frame with no body
     /// (the server sees 1005). In CONNECTING it fails the connection; in CLOSING or CLOSED it
     /// does nothing. Returns once the close frame is written; the [`Event::Close`] follows.
+    /// If another thread's send is blocked because the server is not reading, `close` waits for
+    /// it at most the close timeout, then shuts the socket down: that send fails, and the
+    /// connection ends with [`Event::Error`] and a `Close` with code 1006.
     pub fn close(&self) -> Result<()> {
         self.shared.close(None, "")
     }
