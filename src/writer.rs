@@ -154,14 +154,14 @@ impl Writer {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::frame::{mask_in_place, parse_header};
     use std::io::Read;
     use std::net::{TcpListener, TcpStream};
 
     /// A writer over a loopback socket, and the peer end to read what it wrote.
-    fn pair() -> (Writer, TcpStream) {
+    pub(crate) fn pair() -> (Writer, TcpStream) {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         let c = TcpStream::connect(l.local_addr().unwrap()).unwrap();
         let (s, _) = l.accept().unwrap();
@@ -171,7 +171,7 @@ mod tests {
     }
 
     /// Reads one frame, unmasked: (fin, opcode, mask, payload).
-    fn read_frame(s: &mut TcpStream) -> (bool, u8, [u8; 4], Vec<u8>) {
+    pub(crate) fn read_frame(s: &mut TcpStream) -> (bool, u8, [u8; 4], Vec<u8>) {
         let mut head = vec![0u8; 2];
         s.read_exact(&mut head).unwrap();
         loop {

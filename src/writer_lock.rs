@@ -115,47 +115,31 @@ impl Drop for WriterGuard<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::frame::parse_header;
-    use crate::transport::WriteHalf;
-    use std::io::Read;
-    use std::net::{TcpListener, TcpStream};
-    use std::sync::Arc;
-    use std::time::Duration;
+    use crate::writer::tests::{pair as writer_pair, read_frame};
+    use std::net::TcpStream;
 
     /// A writer lock on one end of a loopback connection, and the other end.
     fn pair() -> (WriterLock, TcpStream) {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        let c = TcpStream::connect(l.local_addr().unwrap()).unwrap();
-        let (s, _) = l.accept().unwrap();
+        let (writer, peer) = writer_pair();
+        // A pong that never comes fails the test instead of hanging it.
+        peer.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
         let lock = WriterLock::default();
-        lock.lock().attach(WriteHalf::Plain(Arc::new(c)));
-        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        (lock, s)
+        *lock.lock() = writer;
+        (lock, peer)
     }
 
-    /// Reads one client frame: its opcode and unmasked payload.
-    fn read_frame(s: &mut TcpStream) -> (u8, Vec<u8>) {
-        let mut buf = Vec::new();
-        loop {
-            if let Ok(Some((h, n))) = parse_header(&buf) {
-                if buf.len() >= n + h.len as usize {
-                    let mut payload = buf[n..n + h.len as usize].to_vec();
-                    crate::frame::mask_in_place(&mut payload, h.mask.unwrap(), 0);
-                    return (h.opcode, payload);
-                }
-            }
-            let mut chunk = [0u8; 256];
-            let got = s.read(&mut chunk).unwrap();
-            assert!(got > 0, "closed");
-            buf.extend_from_slice(&chunk[..got]);
-        }
+    /// The opcode and payload of the next frame.
+    fn next(peer: &mut TcpStream) -> (u8, Vec<u8>) {
+        let (_, op, _, payload) = read_frame(peer);
+        (op, payload)
     }
 
     #[test]
     fn a_free_writer_sends_the_pong_at_once() {
         let (lock, mut peer) = pair();
         lock.pong(b"now").unwrap();
-        assert_eq!(read_frame(&mut peer), (opcode::PONG, b"now".to_vec()));
+        assert_eq!(next(&mut peer), (opcode::PONG, b"now".to_vec()));
         assert!(!lock.pong_waiting.load(Ordering::SeqCst));
     }
 
@@ -170,11 +154,11 @@ mod tests {
             "left for the holder"
         );
         drop(held);
-        assert_eq!(read_frame(&mut peer), (opcode::PONG, b"second".to_vec()));
+        assert_eq!(next(&mut peer), (opcode::PONG, b"second".to_vec()));
         assert!(!lock.pong_waiting.load(Ordering::SeqCst));
         // Only the latest: the next frame is what comes next.
         lock.lock().control(opcode::PING, b"after").unwrap();
-        assert_eq!(read_frame(&mut peer), (opcode::PING, b"after".to_vec()));
+        assert_eq!(next(&mut peer), (opcode::PING, b"after".to_vec()));
     }
 
     #[test]
@@ -188,7 +172,7 @@ mod tests {
                 s.spawn(|| lock.pong(&payload).unwrap());
                 drop(held);
             });
-            assert_eq!(read_frame(&mut peer), (opcode::PONG, payload.to_vec()));
+            assert_eq!(next(&mut peer), (opcode::PONG, payload.to_vec()));
         }
     }
 }

@@ -3,15 +3,11 @@
 //! send fails and the connection ends abnormally (`Error`, then `Close` 1006).
 mod common;
 
-use std::sync::{mpsc, Arc};
+use std::sync::mpsc;
 use std::thread;
-use std::time::{Duration, Instant};
 
-use common::{builder, expect_error_then_close, RawPeer, Transport, WAIT};
+use common::{connect_and_block_a_send, expect_error_then_close, RawPeer, Transport, WAIT};
 use wsync::ReadyState;
-
-/// Far more than loopback buffers hold, so the send stays blocked while the peer does not read.
-const BIG: usize = 32 << 20;
 
 fn close_while_send_blocked(t: Transport) {
     let (done_tx, done) = mpsc::channel::<()>();
@@ -20,20 +16,7 @@ fn close_while_send_blocked(t: Transport) {
         // Read nothing; keep the connection open until the test is done.
         let _ = done.recv();
     });
-    let ws = builder(&url)
-        .close_timeout(Duration::from_millis(300))
-        .connect()
-        .expect("connect");
-    let ws = Arc::new(ws);
-    let sender = {
-        let ws = ws.clone();
-        thread::spawn(move || ws.send(vec![7u8; BIG]))
-    };
-    let deadline = Instant::now() + WAIT;
-    while ws.buffered_amount() == 0 {
-        assert!(Instant::now() < deadline, "{t:?}: the send never began");
-        thread::yield_now();
-    }
+    let (ws, sender) = connect_and_block_a_send(&url);
     // close() on a thread of its own, so that a close() that hangs fails the test, not CI.
     let (closed_tx, closed) = mpsc::channel();
     {

@@ -4,15 +4,10 @@
 //! socket down, which frees the writer.
 mod common;
 
-use std::sync::{mpsc, Arc};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::sync::mpsc;
 
-use common::{builder, expect_error_then_close, frame_raw, RawPeer, Transport, WAIT};
+use common::{connect_and_block_a_send, expect_error_then_close, frame_raw, RawPeer, Transport};
 use wsync::{Error, ProtocolError};
-
-/// Far more than loopback buffers hold, so the send stays blocked while the peer does not read.
-const BIG: usize = 32 << 20;
 
 fn failure_while_send_blocked(t: Transport) {
     let (sending_tx, sending) = mpsc::channel::<()>();
@@ -25,20 +20,7 @@ fn failure_while_send_blocked(t: Transport) {
         conn.write(&frame_raw(0x83, b""));
         let _ = done.recv();
     });
-    let ws = builder(&url)
-        .close_timeout(Duration::from_millis(300))
-        .connect()
-        .expect("connect");
-    let ws = Arc::new(ws);
-    let sender = {
-        let ws = ws.clone();
-        thread::spawn(move || ws.send(vec![7u8; BIG]))
-    };
-    let deadline = Instant::now() + WAIT;
-    while ws.buffered_amount() == 0 {
-        assert!(Instant::now() < deadline, "{t:?}: the send never began");
-        thread::yield_now();
-    }
+    let (ws, sender) = connect_and_block_a_send(&url);
     sending_tx.send(()).unwrap();
     let (error, close) = expect_error_then_close(&ws);
     assert!(

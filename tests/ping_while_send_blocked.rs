@@ -4,18 +4,14 @@
 //! reads once it has written.
 mod common;
 
-use std::sync::{mpsc, Arc};
-use std::thread;
-use std::time::Instant;
+use std::sync::mpsc;
 
 use common::{
-    close_frame, connect, expect_close, expect_message, ping, text, RawPeer, Transport, OP_BINARY,
-    OP_CONT, OP_PONG, WAIT,
+    close_frame, connect_and_block_a_send, expect_close, expect_message, ping, text, RawPeer,
+    Transport, BLOCKING_SEND, OP_BINARY, OP_CONT, OP_PONG,
 };
 use wsync::Message;
 
-/// Far more than loopback buffers hold, so the send stays blocked until the peer reads.
-const BIG: usize = 32 << 20;
 /// Messages the peer sends right after its ping.
 const AFTER: usize = 100;
 
@@ -45,20 +41,14 @@ fn ping_while_send_blocked(t: Transport) {
                 op => panic!("{t:?} peer: unexpected opcode {op}"),
             }
         }
-        assert_eq!(data, BIG, "{t:?} peer: the message came before the pong");
+        assert_eq!(
+            data, BLOCKING_SEND,
+            "{t:?} peer: the message came before the pong"
+        );
         conn.write(&close_frame(1000, ""));
         assert_eq!(conn.expect_close(), Some((1000, String::new())));
     });
-    let ws = Arc::new(connect(&url));
-    let sender = {
-        let ws = ws.clone();
-        thread::spawn(move || ws.send(vec![7u8; BIG]))
-    };
-    let deadline = Instant::now() + WAIT;
-    while ws.buffered_amount() == 0 {
-        assert!(Instant::now() < deadline, "{t:?}: the send never began");
-        thread::yield_now();
-    }
+    let (ws, sender) = connect_and_block_a_send(&url);
     sending_tx.send(()).unwrap();
     for i in 0..AFTER {
         assert_eq!(

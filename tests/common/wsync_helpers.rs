@@ -85,3 +85,33 @@ pub fn builder(url: &str) -> wsync::Builder {
 pub fn connect(url: &str) -> WebSocket {
     builder(url).connect().expect("connect")
 }
+
+/// Far more than loopback buffers hold: a send this large blocks while the peer is not reading.
+pub const BLOCKING_SEND: usize = 32 << 20;
+
+/// Connects to `url` (close timeout 300 ms) and starts a [`BLOCKING_SEND`]-byte send on a
+/// thread of its own, returning once it has begun (`buffered_amount` is above 0); with a peer
+/// that does not read, the send then blocks, holding the writer. The handle yields its result.
+pub fn connect_and_block_a_send(
+    url: &str,
+) -> (
+    std::sync::Arc<WebSocket>,
+    std::thread::JoinHandle<wsync::Result<()>>,
+) {
+    let ws = std::sync::Arc::new(
+        builder(url)
+            .close_timeout(std::time::Duration::from_millis(300))
+            .connect()
+            .expect("connect"),
+    );
+    let sender = {
+        let ws = ws.clone();
+        std::thread::spawn(move || ws.send(vec![7u8; BLOCKING_SEND]))
+    };
+    let deadline = std::time::Instant::now() + WAIT;
+    while ws.buffered_amount() == 0 {
+        assert!(std::time::Instant::now() < deadline, "the send never began");
+        std::thread::yield_now();
+    }
+    (ws, sender)
+}
