@@ -10,8 +10,8 @@
 //! A large message is read from the socket straight into a buffer of its own, and that buffer
 //! becomes the message, with no copy. The application's thread then allocates the replacement
 //! that goes back to the reader, so large buffers, too, are allocated and freed by one thread:
-//! the memory a dropped message gives back is reused for the next one while it is still mapped,
-//! instead of being returned to the system and faulted in again, page by page.
+//! the memory a dropped message gives back can be reused for the next one while it is still
+//! mapped, rather than returned to the system and faulted in again, page by page.
 
 use crate::event::{Event, Message};
 
