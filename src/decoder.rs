@@ -128,7 +128,8 @@ impl Decoder {
     }
 
     /// The zero-copy path for large payloads: while a data frame's payload is pending, how many
-    /// payload bytes the frame still expects (the sink has room reserved for them all). The
+    /// payload bytes the frame still expects (the decoder reserved room for them all in the sink
+    /// it was given when the frame began; the caller reserves again if it moved on). The
     /// caller appends up to that many bytes to the sink straight from the socket, then calls
     /// [`Decoder::payload_appended`].
     pub(crate) fn payload_pending(&self) -> Option<u64> {

@@ -480,23 +480,26 @@ impl Session<'_> {
     /// Fails the connection (RFC 6455 §7.1.7): a close frame with the reason's code where the
     /// socket still allows, then the events, then a bounded wait so the frame can arrive.
     fn fail(&mut self, e: Error) {
-        let sent = match &e {
+        let limit = self.shared.close_timeout;
+        let code = match &e {
             Error::Protocol(p) => {
                 self.events.flush(0);
                 let events = &self.events;
-                let limit = self.shared.close_timeout;
                 self.shared
                     .wait_for_app(events.sent, || events.is_drained(), limit);
-                let mut payload = Vec::with_capacity(2);
-                encode_close_payload(p.close_code(), "", &mut payload);
-                let mut writer = self.shared.writer_for_ending(limit);
-                matches!(writer.close(&payload), Ok(true))
+                Some(p.close_code())
             }
-            _ => false,
+            _ => None,
         };
-        self.shared
-            .writer_for_ending(self.shared.close_timeout)
-            .shut();
+        // One hold of the writer for the close frame and the shutdown.
+        let mut writer = self.shared.writer_for_ending(limit);
+        let sent = code.is_some_and(|code| {
+            let mut payload = Vec::with_capacity(2);
+            encode_close_payload(code, "", &mut payload);
+            matches!(writer.close(&payload), Ok(true))
+        });
+        writer.shut();
+        drop(writer);
         self.shared.set_closed();
         self.events.end(Some(e), abnormal());
         if sent {
