@@ -113,7 +113,37 @@ pub(crate) fn parse_header(buf: &[u8]) -> Result<Option<(FrameHeader, usize)>, P
     )))
 }
 
+/// Encodes a frame header, with the minimal length encoding, into `out`; returns its length.
+pub(crate) fn encode_header(
+    out: &mut [u8; MAX_HEADER_LEN],
+    fin: bool,
+    opcode: u8,
+    mask: Option<[u8; 4]>,
+    len: u64,
+) -> usize {
+    let m = if mask.is_some() { 0x80 } else { 0 };
+    out[0] = if fin { 0x80 } else { 0 } | (opcode & 0x0f);
+    let mut n = if len < 126 {
+        out[1] = m | len as u8;
+        2
+    } else if len <= 0xffff {
+        out[1] = m | 126;
+        out[2..4].copy_from_slice(&(len as u16).to_be_bytes());
+        4
+    } else {
+        out[1] = m | 127;
+        out[2..10].copy_from_slice(&len.to_be_bytes());
+        10
+    };
+    if let Some(key) = mask {
+        out[n..n + 4].copy_from_slice(&key);
+        n += 4;
+    }
+    n
+}
+
 /// Appends a frame header to `out`, with the minimal length encoding.
+#[cfg(test)]
 pub(crate) fn write_header(
     out: &mut Vec<u8>,
     fin: bool,
@@ -121,39 +151,30 @@ pub(crate) fn write_header(
     mask: Option<[u8; 4]>,
     len: u64,
 ) {
-    let b0 = if fin { 0x80 } else { 0 } | (opcode & 0x0f);
-    let m = if mask.is_some() { 0x80 } else { 0 };
-    out.push(b0);
-    if len < 126 {
-        out.push(m | len as u8);
-    } else if len <= 0xffff {
-        out.push(m | 126);
-        out.extend_from_slice(&(len as u16).to_be_bytes());
-    } else {
-        out.push(m | 127);
-        out.extend_from_slice(&len.to_be_bytes());
-    }
-    if let Some(key) = mask {
-        out.extend_from_slice(&key);
-    }
+    let mut head = [0; MAX_HEADER_LEN];
+    let n = encode_header(&mut head, fin, opcode, mask, len);
+    out.extend_from_slice(&head[..n]);
 }
 
-/// Appends `payload` to `out`, masked with `key` (RFC 6455 §5.3): one copy, then an XOR in
-/// place eight bytes at a time, a loop the compiler vectorises.
-pub(crate) fn mask_into(out: &mut Vec<u8>, payload: &[u8], key: [u8; 4]) {
-    let start = out.len();
-    out.extend_from_slice(payload);
+/// Writes `payload` masked with `key` into `out`, which must be as long (RFC 6455 §5.3): one
+/// pass that reads, XORs and writes eight bytes at a time, a loop the compiler vectorises.
+/// A copy followed by an XOR in place makes two passes over the bytes, and costs half as much
+/// again (measured on 1 MiB in 64 KiB pieces: ~115 µs against ~70 µs, a plain copy ~53 µs).
+pub(crate) fn mask_copy(out: &mut [u8], payload: &[u8], key: [u8; 4]) {
+    debug_assert_eq!(out.len(), payload.len());
     let wide = u64::from_ne_bytes([
         key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3],
     ]);
-    let mut words = out[start..].chunks_exact_mut(8);
-    for word in &mut words {
-        let masked = u64::from_ne_bytes(word.try_into().expect("8 bytes")) ^ wide;
-        word.copy_from_slice(&masked.to_ne_bytes());
+    let mut to = out.chunks_exact_mut(8);
+    let mut from = payload.chunks_exact(8);
+    for (t, f) in (&mut to).zip(&mut from) {
+        let masked = u64::from_ne_bytes(f.try_into().expect("8 bytes")) ^ wide;
+        t.copy_from_slice(&masked.to_ne_bytes());
     }
     // The remainder starts at a multiple of 8, so the key phase is 0.
-    for (b, k) in words.into_remainder().iter_mut().zip(key.iter().cycle()) {
-        *b ^= k;
+    let tail = to.into_remainder().iter_mut().zip(from.remainder());
+    for ((t, f), k) in tail.zip(key.iter().cycle()) {
+        *t = f ^ k;
     }
 }
 
@@ -209,6 +230,14 @@ mod tests {
             encode(false, 2, Some([9, 8, 7, 6]), 0),
             [0x02, 0x80, 9, 8, 7, 6]
         );
+    }
+
+    #[test]
+    fn header_encoding_fills_only_its_length() {
+        let mut head = [0xEE; MAX_HEADER_LEN];
+        assert_eq!(encode_header(&mut head, true, 2, None, 300), 4);
+        assert_eq!(head[..4], [0x82, 126, 1, 44]);
+        assert_eq!(head[4..], [0xEE; MAX_HEADER_LEN - 4]);
     }
 
     #[test]
@@ -269,9 +298,9 @@ mod tests {
             mask_in_place(&mut fast, key, offset);
             prop_assert_eq!(&fast, &oracle);
             if offset == 0 {
-                let mut out = vec![0xEE];
-                mask_into(&mut out, &data, key);
-                prop_assert_eq!(&out[1..], &oracle[..]);
+                let mut out = vec![0xEE; data.len()];
+                mask_copy(&mut out, &data, key);
+                prop_assert_eq!(&out, &oracle);
             }
         }
     }

@@ -1,11 +1,14 @@
 //! The send side: frames encoded and masked straight into one reused buffer, then written
 //! whole, so that frames from different threads never interleave.
+//!
+//! The buffer's bytes stay initialised between writes (only `filled` is reset), so the mask is
+//! applied while copying, in one pass, without zero-filling the buffer before each frame.
 
 use std::io;
 
 use rand::Rng;
 
-use crate::frame::{mask_into, opcode, write_header, MAX_HEADER_LEN};
+use crate::frame::{encode_header, mask_copy, opcode, MAX_HEADER_LEN};
 use crate::transport::WriteHalf;
 
 /// The most bytes gathered before a write: large frames go out in pieces of this size, and
@@ -17,8 +20,11 @@ const CHUNK: usize = 64 * 1024;
 pub(crate) struct Writer {
     /// The socket's write half; `None` until the connection opens and after it broke.
     half: Option<WriteHalf>,
-    /// Header and masked payload of the frame being written.
+    /// Header and masked payload of the frames being written: the first `filled` bytes. All of
+    /// it is initialised; it grows to at most [`CHUNK`] and keeps its length.
     buf: Vec<u8>,
+    /// How many bytes of `buf` are waiting to be written.
+    filled: usize,
     /// Set once our close frame went out: "After sending a Close frame, the endpoint MUST NOT
     /// send any more data frames."
     close_sent: bool,
@@ -83,14 +89,14 @@ impl Writer {
 
     /// Writes out whatever the buffer holds.
     pub(crate) fn flush(&mut self) -> io::Result<()> {
-        if self.buf.is_empty() {
+        if self.filled == 0 {
             return Ok(());
         }
         let result = match self.half.as_mut() {
-            Some(half) => half.write_all(&self.buf),
+            Some(half) => half.write_all(&self.buf[..self.filled]),
             None => Ok(()),
         };
-        self.buf.clear();
+        self.filled = 0;
         result
     }
 
@@ -129,24 +135,37 @@ impl Writer {
         self.half = None;
     }
 
+    /// The next `n` bytes of the buffer, counted as filled; `n` is at most [`CHUNK`] less what
+    /// is filled. The buffer is zero-filled only where it grows, once per connection.
+    fn claim(&mut self, n: usize) -> &mut [u8] {
+        let start = self.filled;
+        self.filled += n;
+        if self.buf.len() < self.filled {
+            self.buf.resize(self.filled, 0);
+        }
+        &mut self.buf[start..self.filled]
+    }
+
     /// Encodes one frame with a fresh mask into the buffer, header and payload together,
     /// writing whenever the buffer reaches [`CHUNK`].
     fn frame(&mut self, fin: bool, op: u8, payload: &[u8]) -> io::Result<()> {
-        if self.buf.len() + MAX_HEADER_LEN > CHUNK {
+        if self.filled + MAX_HEADER_LEN > CHUNK {
             self.flush()?;
         }
         let key = mask_key();
-        write_header(&mut self.buf, fin, op, Some(key), payload.len() as u64);
+        let mut head = [0; MAX_HEADER_LEN];
+        let n = encode_header(&mut head, fin, op, Some(key), payload.len() as u64);
+        self.claim(n).copy_from_slice(&head[..n]);
         let mut rest = payload;
         while !rest.is_empty() {
             // Pieces are multiples of 4 bytes until the last, so each starts at key phase 0.
-            let mut room = CHUNK.saturating_sub(self.buf.len()) & !3;
+            let mut room = (CHUNK - self.filled) & !3;
             if room == 0 {
                 self.flush()?;
                 room = CHUNK;
             }
             let take = rest.len().min(room);
-            mask_into(&mut self.buf, &rest[..take], key);
+            mask_copy(self.claim(take), &rest[..take], key);
             rest = &rest[take..];
         }
         Ok(())
@@ -265,6 +284,23 @@ pub(crate) mod tests {
             assert_eq!(got, want, "message {i}");
         }
         drop(t.join().unwrap());
+    }
+
+    #[test]
+    fn the_buffer_is_bounded_and_kept_between_frames() {
+        let (mut w, mut s) = pair();
+        let reader = std::thread::spawn(move || {
+            let big = read_frame(&mut s).3;
+            let small = read_frame(&mut s).3;
+            (big, small)
+        });
+        let big: Vec<u8> = (0..3 * CHUNK as u32 + 5).map(|i| i as u8).collect();
+        assert!(w.message(false, &big, usize::MAX).unwrap());
+        assert_eq!((w.buf.len(), w.filled), (CHUNK, 0));
+        // A small frame reuses the grown buffer; bytes past it are stale and must not go out.
+        assert!(w.message(false, b"tail", usize::MAX).unwrap());
+        assert_eq!((w.buf.len(), w.filled), (CHUNK, 0));
+        assert_eq!(reader.join().unwrap(), (big, b"tail".to_vec()));
     }
 
     #[test]
