@@ -14,6 +14,7 @@
 //! mapped, rather than returned to the system and faulted in again, page by page.
 
 use crate::event::{Event, Message};
+use crate::pool::Charge;
 
 /// Buffers with more room than this are not kept for reuse, nor replaced: a connection that
 /// received a burst of huge messages does not hold on to the memory.
@@ -39,7 +40,9 @@ enum Slot {
 ///
 /// [`WebSocket::events`](crate::WebSocket::events) hands out the channel these batches travel
 /// on, for `crossbeam_channel::select!`; [`WebSocket::recv`](crate::WebSocket::recv) and the
-/// other receive methods take them apart for you. A batch is never empty when it is sent.
+/// other receive methods take them apart for you. A batch is never empty when it is sent. Until
+/// it is dropped, its messages count against the read-ahead limit,
+/// [`Builder::event_queue_bytes`](crate::Builder::event_queue_bytes).
 #[derive(Default)]
 pub struct Batch {
     slots: Vec<Slot>,
@@ -51,6 +54,9 @@ pub struct Batch {
     /// The capacity of a buffer that was handed over as a message, to be allocated again for the
     /// reader by the thread that took the message; 0 if none.
     refill: usize,
+    /// The batch's bytes, counted against the read-ahead limit from when the reader sends it
+    /// until it is emptied or dropped.
+    charge: Option<Charge>,
 }
 
 impl Batch {
@@ -77,6 +83,21 @@ impl Batch {
             start: end - len,
             end,
         });
+    }
+
+    /// How many payload bytes the batch holds.
+    pub(crate) fn byte_len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Counts the batch against the read-ahead limit until it is emptied or dropped.
+    pub(crate) fn set_charge(&mut self, charge: Charge) {
+        self.charge = Some(charge);
+    }
+
+    /// The batch's charge, which releases its bytes when dropped.
+    pub(crate) fn take_charge(&mut self) -> Option<Charge> {
+        self.charge.take()
     }
 
     /// How many events the batch holds, taken or not.

@@ -1,11 +1,20 @@
 //! Emptied batches on their way back from the application to the reader thread, so that
 //! batches and their buffers are not allocated anew for every read, and their memory goes back
 //! once the connection falls idle.
+//!
+//! The pool also keeps count of the bytes in batches the reader has sent and the application
+//! has not yet emptied or dropped, and holds the reader back while they reach the connection's
+//! read-ahead limit ([`Builder::event_queue_bytes`](crate::Builder::event_queue_bytes)). That
+//! bounds the memory a fast server can make a slow application hold, and keeps the buffers in
+//! rotation few, so that the reader reads into memory recently used (in the processor's cache,
+//! its pages mapped) rather than into fresh memory: measured on the 1 MiB receive benchmark, the
+//! client's CPU time per message fell by about a quarter against 16 batches in flight.
 
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
 use crate::batch::Batch;
+use crate::spin;
 
 /// How many emptied batches wait to be reused: as many as the event queue holds by default,
 /// so that an application that falls behind for a moment (a late wake-up on a busy machine)
@@ -27,6 +36,10 @@ pub(crate) const KEEP_IDLE: usize = 16 * 1024;
 #[derive(Debug)]
 pub(crate) struct Pool {
     spare: Mutex<Spare>,
+    /// Signalled when bytes in flight are released while the reader waits, or on close.
+    room: Condvar,
+    /// The read-ahead limit: the reader waits while this many bytes are in flight.
+    limit: usize,
 }
 
 #[derive(Debug)]
@@ -36,27 +49,117 @@ struct Spare {
     last_taken: Instant,
     /// A check for idleness is due on the timer thread.
     check_armed: bool,
+    /// Bytes in batches sent to the application and not yet emptied or dropped.
+    in_flight: usize,
+    /// The reader sleeps until bytes in flight are released.
+    reader_waiting: bool,
+    /// The handle is gone: the reader no longer waits for room.
+    closed: bool,
+}
+
+/// The bytes of one batch in flight, released when the batch is emptied or dropped.
+#[derive(Debug)]
+pub(crate) struct Charge {
+    pool: Arc<Pool>,
+    bytes: usize,
+}
+
+impl Drop for Charge {
+    fn drop(&mut self) {
+        self.pool.release(self.bytes);
+    }
 }
 
 impl Default for Pool {
     fn default() -> Pool {
+        Pool::new(crate::builder::DEFAULT_EVENT_QUEUE_BYTES)
+    }
+}
+
+impl Pool {
+    /// A pool whose reader reads ahead at most `limit` bytes (see [`Pool::wait_for_room`]).
+    pub(crate) fn new(limit: usize) -> Pool {
         Pool {
             spare: Mutex::new(Spare {
                 batches: Vec::new(),
                 last_taken: Instant::now(),
                 check_armed: false,
+                in_flight: 0,
+                reader_waiting: false,
+                closed: false,
             }),
+            room: Condvar::new(),
+            limit,
         }
     }
-}
 
-impl Pool {
     fn spare(&self) -> MutexGuard<'_, Spare> {
         self.spare.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Empties `batch` and keeps it for reuse, unless enough are kept already.
+    /// Counts `batch`'s bytes as in flight until it is emptied or dropped. The reader calls
+    /// this just before sending it.
+    pub(crate) fn charge(self: &Arc<Self>, batch: &mut Batch) {
+        let bytes = batch.byte_len();
+        self.spare().in_flight += bytes;
+        batch.set_charge(Charge {
+            pool: self.clone(),
+            bytes,
+        });
+    }
+
+    fn release(&self, bytes: usize) {
+        let mut spare = self.spare();
+        spare.in_flight -= bytes;
+        if spare.reader_waiting {
+            self.room.notify_one();
+        }
+    }
+
+    /// Whether the reader must wait before reading more: the bytes in flight reached the
+    /// limit. With nothing in flight it never waits, so a limit of 0 means one batch at a time.
+    fn full(&self, spare: &Spare) -> bool {
+        !spare.closed && spare.in_flight > 0 && spare.in_flight >= self.limit
+    }
+
+    /// Blocks the reader while the bytes in flight are at the limit: polls for up to the
+    /// budget (the application usually takes a batch within microseconds), then sleeps until
+    /// the application releases some, or the handle is dropped (see [`Pool::close`]).
+    pub(crate) fn wait_for_room(&self, budget: &spin::Budget) {
+        if !self.full(&self.spare()) {
+            return;
+        }
+        let started = Instant::now();
+        let polled = spin::poll_for(budget.get(), || (!self.full(&self.spare())).then_some(()));
+        if polled.is_none() {
+            let mut spare = self.spare();
+            while self.full(&spare) {
+                spare.reader_waiting = true;
+                spare = self.room.wait(spare).unwrap_or_else(|e| e.into_inner());
+            }
+            spare.reader_waiting = false;
+        }
+        budget.record(started.elapsed());
+    }
+
+    /// The handle is gone: the reader stops waiting for room, now and from now on. The batches
+    /// left in the channel are not dropped with the handle (crossbeam keeps them while the
+    /// reader's sender lives), so without this a waiting reader would wait for good.
+    pub(crate) fn close(&self) {
+        self.spare().closed = true;
+        self.room.notify_all();
+    }
+
+    /// Empties `batch` and keeps it for reuse, unless enough are kept already, then releases
+    /// its bytes in flight: a reader waiting for room finds the batch here.
     pub(crate) fn put(&self, mut batch: Batch) {
+        let charge = batch.take_charge();
+        self.keep(batch);
+        // Not under the lock: releasing takes it.
+        drop(charge);
+    }
+
+    fn keep(&self, mut batch: Batch) {
         let mut spare = self.spare();
         if spare.batches.len() >= POOLED {
             return;
@@ -135,6 +238,88 @@ mod tests {
         b.sink().reserve_exact(n);
         b.push_event(Event::Open);
         b
+    }
+
+    /// A batch holding `n` payload bytes, charged to `pool` as the reader does when it sends.
+    fn sent(pool: &Arc<Pool>, n: usize) -> Batch {
+        let mut b = Batch::default();
+        b.sink().resize(n, 0);
+        b.push_message(false, n);
+        pool.charge(&mut b);
+        b
+    }
+
+    /// Starts a reader that waits for room; its channel says when it got some.
+    fn waiting_reader(pool: &Arc<Pool>) -> crossbeam_channel::Receiver<()> {
+        let (done_tx, done) = crossbeam_channel::bounded(1);
+        let pool = pool.clone();
+        std::thread::spawn(move || {
+            pool.wait_for_room(&spin::Budget::default());
+            let _ = done_tx.send(());
+        });
+        done
+    }
+
+    /// Long enough for a reader that should be waiting to have run past the wait if it were not.
+    const STILL_WAITING: Duration = Duration::from_millis(100);
+    const WAIT: Duration = Duration::from_secs(10);
+
+    #[test]
+    fn bytes_stay_in_flight_until_the_batch_is_put_back_or_dropped() {
+        let pool = Arc::new(Pool::new(100));
+        let first = sent(&pool, 60);
+        let second = sent(&pool, 50);
+        assert_eq!(pool.spare().in_flight, 110);
+        assert!(pool.full(&pool.spare()));
+        pool.put(first);
+        assert_eq!(pool.spare().in_flight, 50);
+        assert!(!pool.full(&pool.spare()));
+        drop(second);
+        assert_eq!(pool.spare().in_flight, 0);
+        assert!(pool.take().capacity() >= 60, "the batch put back is reused");
+    }
+
+    #[test]
+    fn a_reader_at_the_limit_waits_until_a_batch_comes_back() {
+        let pool = Arc::new(Pool::new(100));
+        let batch = sent(&pool, 100);
+        let done = waiting_reader(&pool);
+        assert!(done.recv_timeout(STILL_WAITING).is_err(), "it did not wait");
+        pool.put(batch);
+        done.recv_timeout(WAIT)
+            .expect("woken when the batch came back");
+        assert!(
+            pool.take().capacity() >= 100,
+            "and the batch is there for it"
+        );
+    }
+
+    #[test]
+    fn closing_frees_a_waiting_reader_for_good() {
+        let pool = Arc::new(Pool::new(100));
+        let _held = sent(&pool, 500);
+        let done = waiting_reader(&pool);
+        assert!(done.recv_timeout(STILL_WAITING).is_err(), "it did not wait");
+        pool.close();
+        done.recv_timeout(WAIT).expect("woken by the close");
+        let _more = sent(&pool, 500);
+        waiting_reader(&pool)
+            .recv_timeout(WAIT)
+            .expect("no waiting after the close");
+    }
+
+    #[test]
+    fn a_limit_of_zero_lets_one_batch_through_at_a_time() {
+        let pool = Arc::new(Pool::new(0));
+        waiting_reader(&pool)
+            .recv_timeout(WAIT)
+            .expect("nothing in flight: no wait");
+        let batch = sent(&pool, 1);
+        let done = waiting_reader(&pool);
+        assert!(done.recv_timeout(STILL_WAITING).is_err(), "it did not wait");
+        drop(batch);
+        done.recv_timeout(WAIT)
+            .expect("woken when the batch was dropped");
     }
 
     #[test]

@@ -126,10 +126,11 @@ impl Events {
             _ => self.pool.take(),
         };
         self.batch.move_tail(partial, &mut next);
-        let batch = std::mem::replace(&mut self.batch, next);
+        let mut batch = std::mem::replace(&mut self.batch, next);
         let Some(tx) = &self.tx else {
             return;
         };
+        self.pool.charge(&mut batch);
         let batch = match tx.try_send(batch) {
             Err(TrySendError::Full(batch)) => batch,
             // Sent at once, or no one is listening any more.
@@ -150,6 +151,13 @@ impl Events {
             let _ = tx.send(batch);
         }
         self.spin.record(started.elapsed());
+    }
+
+    /// Waits while the application has the read-ahead limit's worth of bytes still to take.
+    fn wait_for_room(&self) {
+        if self.tx.is_some() {
+            self.pool.wait_for_room(&self.spin);
+        }
     }
 
     /// Whether every event sent has been taken from the queue.
@@ -350,6 +358,7 @@ impl Session<'_> {
             }
             // Whatever was decoded goes to the application before the reader blocks again.
             self.events.flush(self.decoder.partial_len());
+            self.events.wait_for_room();
             self.events.pool.waiting();
             let n = match self.read.read(&mut buf) {
                 Ok(0) => return Ending::Failed(self.lost(None)),
@@ -377,6 +386,7 @@ impl Session<'_> {
                 remaining
             };
             self.events.flush(self.decoder.partial_len());
+            self.events.wait_for_room();
             let sink = self.events.sink();
             // Room for the whole read at once. The decoder reserved room for the frame when it
             // began, but in the batch just sent if the frame began with no payload yet.

@@ -86,7 +86,7 @@ impl WebSocket {
             return Err(Error::TlsUnavailable);
         }
         let (tx, rx) = crossbeam_channel::bounded(config.event_queue_capacity);
-        let pool = Arc::new(Pool::default());
+        let pool = Arc::new(Pool::new(config.event_queue_bytes));
         let shared = Arc::new(Shared::new(
             target.url.to_string(),
             config.close_timeout,
@@ -288,6 +288,8 @@ impl WebSocket {
     /// and timers. Each item is a batch: the events the reader thread decoded from one read,
     /// in order, never empty. Receive either through this channel or through
     /// [`recv`](WebSocket::recv) and its siblings, not both, or events may come out of order.
+    /// A batch's messages count against [`event_queue_bytes`](crate::Builder::event_queue_bytes)
+    /// until you drop the batch: hold on to the messages, not to the batch.
     ///
     /// ```no_run
     /// use wsync::crossbeam_channel::{select, tick};
@@ -349,6 +351,7 @@ impl Drop for WebSocket {
     /// wait: the reader thread finishes the closing handshake on its own, bounded by the close
     /// timeout.
     fn drop(&mut self) {
+        self.pool.close();
         let _ = self.shared.close(Some(1001), "");
     }
 }
