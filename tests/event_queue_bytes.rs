@@ -10,8 +10,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use common::{
-    binary, builder, close_frame, expect_close, expect_message, ping, RawPeer, Transport, OP_PONG,
-    WAIT,
+    binary, builder, close_frame, expect_close, expect_message, ping, RawConn, RawPeer, Transport,
+    OP_PONG, WAIT,
 };
 use wsync::{Event, Message};
 
@@ -27,22 +27,28 @@ fn payload(i: usize, len: usize) -> Vec<u8> {
     (0..len).map(|j| (i * 31 + j) as u8).collect()
 }
 
+/// The peer's side of a reader held at the limit: sends two messages of [`SIZE`] and a ping,
+/// checks that no pong comes back yet (the reader stopped before the ping), and says so.
+fn send_past_the_limit(t: Transport, conn: &mut RawConn, waiting: &mpsc::Sender<()>) {
+    conn.handshake();
+    let mut bytes = binary(&payload(0, SIZE));
+    bytes.extend(binary(&payload(1, SIZE)));
+    bytes.extend(ping(b"p"));
+    conn.write(&bytes);
+    conn.set_read_timeout(NO_PONG_YET);
+    let early = conn.try_read_frame();
+    assert!(
+        early.is_err(),
+        "{t:?} peer: the reader read past the limit: {early:?}"
+    );
+    waiting.send(()).unwrap();
+    conn.set_read_timeout(WAIT);
+}
+
 fn reader_stops_at_the_limit(t: Transport) {
     let (unanswered_tx, unanswered) = mpsc::channel::<()>();
     let (url, peer) = RawPeer::spawn_on(t, move |mut conn| {
-        conn.handshake();
-        let mut bytes = binary(&payload(0, SIZE));
-        bytes.extend(binary(&payload(1, SIZE)));
-        bytes.extend(ping(b"p"));
-        conn.write(&bytes);
-        conn.set_read_timeout(NO_PONG_YET);
-        let early = conn.try_read_frame();
-        assert!(
-            early.is_err(),
-            "{t:?} peer: the reader read past the limit: {early:?}"
-        );
-        unanswered_tx.send(()).unwrap();
-        conn.set_read_timeout(WAIT);
+        send_past_the_limit(t, &mut conn, &unanswered_tx);
         let pong = conn.read_frame();
         assert_eq!((pong.opcode, pong.payload), (OP_PONG, b"p".to_vec()));
         conn.write(&close_frame(1000, ""));
@@ -135,19 +141,10 @@ fn dropping_the_handle_frees_a_waiting_reader() {
     for t in Transport::ALL {
         let (waiting_tx, waiting) = mpsc::channel::<()>();
         let (url, peer) = RawPeer::spawn_on(t, move |mut conn| {
-            conn.handshake();
-            let mut bytes = binary(&payload(0, SIZE));
-            bytes.extend(binary(&payload(1, SIZE)));
-            bytes.extend(ping(b"p"));
-            conn.write(&bytes);
-            conn.set_read_timeout(NO_PONG_YET);
-            let early = conn.try_read_frame();
-            assert!(early.is_err(), "{t:?} peer: the reader did not wait");
-            waiting_tx.send(()).unwrap();
+            send_past_the_limit(t, &mut conn, &waiting_tx);
             // The handle is dropped with the reader waiting for room. The close frame goes out
             // from the dropping thread; the reader must read on, to the answer and the end of
             // the stream, and then close the socket.
-            conn.set_read_timeout(WAIT);
             assert_eq!(conn.expect_close(), Some((1001, String::new())));
             conn.write(&close_frame(1001, ""));
             conn.stream().shutdown(Shutdown::Write).unwrap();
