@@ -315,8 +315,11 @@ pub(crate) mod tests {
             (big, small)
         });
         let big: Vec<u8> = (0..3 * LARGE_CHUNK as u32 + 5).map(|i| i as u8).collect();
-        assert!(w.message(false, &big, usize::MAX).unwrap());
-        // Grown for the large frame, shrunk back after it.
+        assert!(w.queue(false, &big, usize::MAX).unwrap());
+        // Grown for the large frame, which went out in pieces of LARGE_CHUNK...
+        assert_eq!(w.buf.len(), LARGE_CHUNK);
+        w.flush().unwrap();
+        // ...and shrunk back once it was all written.
         assert_eq!((w.buf.len(), w.filled), (CHUNK, 0));
         assert!(w.buf.capacity() < LARGE_CHUNK, "{}", w.buf.capacity());
         // A small frame reuses the grown buffer; bytes past it are stale and must not go out.
