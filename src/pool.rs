@@ -71,6 +71,7 @@ impl Drop for Charge {
     }
 }
 
+#[cfg(test)]
 impl Default for Pool {
     fn default() -> Pool {
         Pool::new(crate::builder::DEFAULT_EVENT_QUEUE_BYTES)
@@ -261,6 +262,13 @@ mod tests {
         done
     }
 
+    /// Starts a reader that must wait for room, and checks that it does.
+    fn blocked_reader(pool: &Arc<Pool>) -> crossbeam_channel::Receiver<()> {
+        let done = waiting_reader(pool);
+        assert!(done.recv_timeout(STILL_WAITING).is_err(), "it did not wait");
+        done
+    }
+
     /// Long enough for a reader that should be waiting to have run past the wait if it were not.
     const STILL_WAITING: Duration = Duration::from_millis(100);
     const WAIT: Duration = Duration::from_secs(10);
@@ -284,8 +292,7 @@ mod tests {
     fn a_reader_at_the_limit_waits_until_a_batch_comes_back() {
         let pool = Arc::new(Pool::new(100));
         let batch = sent(&pool, 100);
-        let done = waiting_reader(&pool);
-        assert!(done.recv_timeout(STILL_WAITING).is_err(), "it did not wait");
+        let done = blocked_reader(&pool);
         pool.put(batch);
         done.recv_timeout(WAIT)
             .expect("woken when the batch came back");
@@ -299,8 +306,7 @@ mod tests {
     fn closing_frees_a_waiting_reader_for_good() {
         let pool = Arc::new(Pool::new(100));
         let _held = sent(&pool, 500);
-        let done = waiting_reader(&pool);
-        assert!(done.recv_timeout(STILL_WAITING).is_err(), "it did not wait");
+        let done = blocked_reader(&pool);
         pool.close();
         done.recv_timeout(WAIT).expect("woken by the close");
         let _more = sent(&pool, 500);
@@ -316,8 +322,7 @@ mod tests {
             .recv_timeout(WAIT)
             .expect("nothing in flight: no wait");
         let batch = sent(&pool, 1);
-        let done = waiting_reader(&pool);
-        assert!(done.recv_timeout(STILL_WAITING).is_err(), "it did not wait");
+        let done = blocked_reader(&pool);
         drop(batch);
         done.recv_timeout(WAIT)
             .expect("woken when the batch was dropped");
