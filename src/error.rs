@@ -38,8 +38,10 @@ pub enum Error {
     /// The host name did not resolve, the TCP connection could not be made, or the socket failed.
     Io(io::Error),
     /// The TLS layer failed: untrusted or expired certificate, wrong host name, a peer that does
-    /// not speak TLS, a handshake cut short. [`source()`](std::error::Error::source) gives the
-    /// TLS library's own error.
+    /// not speak TLS, a handshake cut short, an alert or a bad record later on.
+    /// [`source()`](std::error::Error::source) gives the TLS library's error: a
+    /// `native_tls::Error` when the handshake fails, and after it the `io::Error` that the TLS
+    /// stream reported, whose own source is the TLS library's error where it gave one.
     Tls(Box<dyn std::error::Error + Send + Sync>),
     /// The server's reply to the opening handshake was not an acceptable WebSocket upgrade.
     Handshake(HandshakeError),

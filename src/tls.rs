@@ -93,13 +93,11 @@ impl std::error::Error for TlsFailure {
     }
 }
 
-/// The TLS error inside `e`, if `e` came from the TLS layer.
+/// The TLS error inside `e`, if `e` came from the TLS layer: the error the TLS stream reported,
+/// not this crate's private wrapper, so that callers can downcast it.
 pub(crate) fn tls_failure(e: io::Error) -> std::result::Result<Error, io::Error> {
-    if !e.get_ref().is_some_and(|inner| inner.is::<TlsFailure>()) {
-        return Err(e);
-    }
-    let inner = e.into_inner().expect("checked above");
-    Ok(Error::Tls(inner))
+    e.downcast::<TlsFailure>()
+        .map(|failure| Error::Tls(Box::new(failure.0)))
 }
 
 /// What both halves share.

@@ -79,9 +79,12 @@ fn no_identity_is_refused() {
     // TLS 1.3: the client's handshake completes before the server checks it, so the refusal
     // comes as an alert while the client reads the upgrade response: still a TLS error.
     assert!(matches!(error, wsync::Error::Tls(_)), "{error:?}");
+    // The cause is a public type that callers can downcast to: native-tls's error if the
+    // handshake itself failed, the TLS stream's `io::Error` if the alert came after it.
+    let source = std::error::Error::source(&error).expect("the TLS cause is reachable");
     assert!(
-        std::error::Error::source(&error).is_some(),
-        "the TLS cause is reachable"
+        source.is::<native_tls::Error>() || source.is::<std::io::Error>(),
+        "the source should be the TLS layer's own error, got {source:?}"
     );
     let text = error.to_string().to_lowercase();
     assert!(
