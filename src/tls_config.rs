@@ -1,7 +1,8 @@
 //! TLS settings for wss://: extra trusted roots, a client identity, or a whole connector.
 //!
 //! The settings exist with or without the `native-tls` feature, so the builder's API is the
-//! same in both builds; without the feature a wss:// URL fails with
+//! same in both builds, except `tls_connector`, which takes a native-tls type; without the
+//! feature a wss:// URL fails with
 //! [`Error::TlsUnavailable`](crate::Error::TlsUnavailable).
 
 /// A certificate as the caller gave it.
