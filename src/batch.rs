@@ -36,7 +36,8 @@ enum Slot {
     Event(Event),
 }
 
-/// The events decoded from one read of the socket, in order; an iterator that yields them.
+/// The events decoded from one read of the socket, in order (a read with more than 256 events
+/// is split across several batches); an iterator that yields them.
 ///
 /// [`WebSocket::events`](crate::WebSocket::events) hands out the channel these batches travel
 /// on, for `crossbeam_channel::select!`; [`WebSocket::recv`](crate::WebSocket::recv) and the

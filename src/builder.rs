@@ -20,10 +20,10 @@ pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 64 << 20;
 pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 16 << 10;
 /// Default for [`Builder::event_queue_capacity`]: 16 batches (at most 4096 events).
 pub const DEFAULT_EVENT_QUEUE_CAPACITY: usize = 16;
-/// Default for [`Builder::event_queue_bytes`]: 4 MiB. Measured on the 1 MiB receive benchmark:
-/// with 1 MiB the reader waited for the application too often (throughput 0.66–0.84× of
-/// tungstenite's against 0.84–0.94×); with 8 MiB or more the buffers in rotation outgrew the
-/// batch pool and the reader's CPU time per message rose by about 40 %.
+/// Default for [`Builder::event_queue_bytes`]: 4 MiB. On the 1 MiB receive benchmark a smaller
+/// limit made the reader wait for the application too often, and a larger one let the buffers
+/// in rotation outgrow the batch pool, which cost the reader CPU time (see the README's
+/// Performance section).
 pub const DEFAULT_EVENT_QUEUE_BYTES: usize = 4 << 20;
 /// Default for [`Builder::fragment_size`]: 16 MiB, the default frame limit of common servers.
 pub const DEFAULT_FRAGMENT_SIZE: usize = 16 << 20;
@@ -122,8 +122,10 @@ impl Builder {
     }
 
     /// Adds a request header to the opening handshake, such as `Origin`, `Authorization` or
-    /// `Cookie`. Default: none. Headers that the handshake itself sets (`Host`, `Upgrade`,
-    /// `Connection`, `Sec-WebSocket-*`) are refused with [`Error::InvalidConfig`].
+    /// `Cookie`. Default: none. Headers that the handshake itself sets or that would change
+    /// the request's framing (`Host`, `Upgrade`, `Connection`, `Sec-WebSocket-Key`,
+    /// `-Version`, `-Protocol` and `-Extensions`, `Content-Length`, `Transfer-Encoding`) are
+    /// refused with [`Error::InvalidConfig`], as is a name or value that is not valid HTTP.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Builder {
         self.config.headers.push((name.into(), value.into()));
         self
@@ -165,8 +167,8 @@ impl Builder {
         self
     }
 
-    /// The largest handshake response (status line and headers) accepted from the server.
-    /// Default: [`DEFAULT_MAX_RESPONSE_SIZE`].
+    /// The largest handshake response (status line and headers) accepted from the server; at
+    /// least 256 bytes. Default: [`DEFAULT_MAX_RESPONSE_SIZE`].
     pub fn max_response_size(mut self, bytes: usize) -> Builder {
         self.config.max_response_size = bytes;
         self
@@ -207,13 +209,15 @@ impl Builder {
     }
 
     /// Trusts an extra root certificate, in PEM, for wss:// (in addition to the system's).
-    /// A certificate that does not parse makes `build` fail with [`Error::Tls`].
+    /// A certificate that does not parse makes `build` fail with [`Error::Tls`] when the URL is
+    /// `wss://` (a `ws://` URL never reads it).
     pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Builder {
         self.config.tls.roots.push(Certificate::Pem(pem.to_vec()));
         self
     }
 
     /// Trusts an extra root certificate, in DER, for wss:// (in addition to the system's).
+    /// A certificate that does not parse makes `build` fail with [`Error::Tls`] for `wss://`.
     pub fn add_root_certificate_der(mut self, der: &[u8]) -> Builder {
         self.config.tls.roots.push(Certificate::Der(der.to_vec()));
         self

@@ -82,7 +82,7 @@ pub enum HandshakeError {
     Status {
         /// The HTTP status code.
         code: u16,
-        /// The `Location` header, when the status is a redirect.
+        /// The `Location` header, when the reply has one (usually a redirect).
         location: Option<String>,
     },
     /// The reply lacks `Upgrade: websocket`.
@@ -136,7 +136,7 @@ pub enum ProtocolError {
     },
     /// A message larger than the configured maximum message size.
     MessageTooLarge {
-        /// The size reached so far.
+        /// The size the message would reach with the frame that broke the limit.
         size: u64,
         /// The limit.
         limit: usize,

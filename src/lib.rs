@@ -34,7 +34,10 @@ pub use builder::{
     DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_READER_STACK_SIZE,
 };
+/// The channel crate that [`WebSocket::events`] hands out a receiver of, re-exported so that
+/// `select!` and `tick` match the version wsync uses.
 pub use crossbeam_channel;
+/// Errors of [`WebSocket::recv_timeout`] and [`WebSocket::try_recv`].
 pub use crossbeam_channel::{RecvTimeoutError, TryRecvError};
 pub use error::{Error, HandshakeError, ProtocolError, Result, Timeout};
 pub use event::{CloseEvent, Event, Message, ReadyState};

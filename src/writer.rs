@@ -27,7 +27,8 @@ pub(crate) struct Writer {
     /// The socket's write half; `None` until the connection opens and after it broke.
     half: Option<WriteHalf>,
     /// Header and masked payload of the frames being written: the first `filled` bytes. All of
-    /// it is initialised; it grows to at most [`CHUNK`] and keeps its length.
+    /// it is initialised; it grows to [`CHUNK`], to [`LARGE_CHUNK`] while a frame longer than
+    /// [`CHUNK`] goes out, and [`Writer::flush`] shrinks it back to [`CHUNK`].
     buf: Vec<u8>,
     /// How many bytes of `buf` are waiting to be written.
     filled: usize,
