@@ -285,8 +285,8 @@ impl WebSocket {
     }
 
     /// The channel the events arrive on, for `crossbeam_channel::select!` over several sockets
-    /// and timers. Each item is a batch: the events the reader thread decoded from one read (at most 256),
-    /// in order, never empty. Receive either through this channel or through
+    /// and timers. Each item is a batch: the events the reader thread decoded from one read
+    /// (at most 256), in order, never empty. Receive either through this channel or through
     /// [`recv`](WebSocket::recv) and its siblings, not both, or events may come out of order.
     /// A batch's messages count against [`event_queue_bytes`](crate::Builder::event_queue_bytes)
     /// until you drop the batch: hold on to the messages, not to the batch.
