@@ -444,10 +444,9 @@ impl Session<'_> {
             Item::Ping(payload) => {
                 // "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in
                 // response ... The Pong frame MUST have identical Application data".
-                // Never waits for a sender that holds the writer (see writer_lock.rs).
-                if let Err(e) = self.shared.pong(&payload) {
-                    return Some(Ending::Failed(Error::Io(e)));
-                }
+                // Never waits for a sender that holds the writer, nor for the socket (see
+                // writer_lock.rs).
+                self.shared.pong(&payload);
             }
             // "A response to an unsolicited Pong frame is not expected."
             Item::Pong => {}

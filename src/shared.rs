@@ -28,7 +28,7 @@ pub(crate) struct Shared {
     pub(crate) url: String,
     state: AtomicU8,
     buffered: AtomicU64,
-    writer: WriterLock,
+    writer: Arc<WriterLock>,
     socket: Mutex<Socket>,
     /// The close timeout passed before the server's close frame came.
     timed_out: AtomicBool,
@@ -67,7 +67,7 @@ impl Shared {
             url,
             state: AtomicU8::new(ReadyState::Connecting as u8),
             buffered: AtomicU64::new(0),
-            writer: WriterLock::default(),
+            writer: Arc::default(),
             socket: Mutex::new(Socket::default()),
             timed_out: AtomicBool::new(false),
             protocol: OnceLock::new(),
@@ -189,9 +189,9 @@ impl Shared {
         }
     }
 
-    /// Answers a ping without waiting for the writer (see [`WriterLock::pong`]).
-    pub(crate) fn pong(&self, payload: &[u8]) -> std::io::Result<()> {
-        self.writer.pong(payload)
+    /// Answers a ping without waiting for the writer or the socket (see [`WriterLock::pong`]).
+    pub(crate) fn pong(&self, payload: &[u8]) {
+        self.writer.pong(payload);
     }
 
     /// Registers the connected socket; fails if `close()` aborted the connection meanwhile.

@@ -4,17 +4,23 @@
 //! If the reader thread waited for the writer to answer a ping, it would stop reading meanwhile:
 //! with a server that stops reading until it can write, both sides would wait for ever. So the
 //! reader never waits: it leaves its pong here, and whoever holds the writer writes it on the
-//! way out. RFC 6455 §5.5.3: "If an endpoint receives a Ping frame and has not yet sent Pong
-//! frame(s) in response to previous Ping frame(s), the endpoint MAY elect to send a Pong frame
-//! for only the most recently processed Ping frame", so one waiting pong is enough.
+//! way out. Nor does it write the pong itself when the writer is free: that write, too, blocks
+//! while the server is not reading and the socket's send buffer is full. A short-lived thread
+//! writes it instead, one at a time per connection. RFC 6455 §5.5.3: "If an endpoint receives a
+//! Ping frame and has not yet sent Pong frame(s) in response to previous Ping frame(s), the
+//! endpoint MAY elect to send a Pong frame for only the most recently processed Ping frame", so
+//! one waiting pong is enough.
 
 use std::io;
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{fence, AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard, TryLockError};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use crate::frame::opcode;
 use crate::writer::Writer;
+
+/// The pong thread's stack: enough for a TLS write.
+const PONG_THREAD_STACK: usize = 128 << 10;
 
 /// The writer, behind a lock that delivers waiting pongs when it is released.
 #[derive(Debug, Default)]
@@ -24,6 +30,8 @@ pub(crate) struct WriterLock {
     pong: Mutex<Option<Vec<u8>>>,
     /// A pong is waiting: checked after every release of the writer.
     pong_waiting: AtomicBool,
+    /// A thread is on its way to write waiting pongs (see [`WriterLock::pong`]).
+    pong_thread: AtomicBool,
 }
 
 /// The writer, held. Releasing it writes a pong that came meanwhile.
@@ -55,15 +63,55 @@ impl WriterLock {
         })
     }
 
-    /// Answers a ping without waiting: the pong is written now if the writer is free, else by
-    /// whoever holds it, when they release it. An error is the error of writing it now.
-    pub(crate) fn pong(&self, payload: &[u8]) -> io::Result<()> {
+    /// Answers a ping without waiting and without writing on this thread: the pong is left for
+    /// whoever holds the writer to write when they release it, or, if no one does, for a
+    /// short-lived thread that takes the writer and writes it. Never blocks on the socket, so
+    /// the reader thread goes on reading whatever the server does. A failed write marks the
+    /// writer broken; the reader learns of the failure from its own reads.
+    pub(crate) fn pong(self: &Arc<Self>, payload: &[u8]) {
         *self.pong.lock().unwrap_or_else(|e| e.into_inner()) = Some(payload.to_vec());
         self.pong_waiting.store(true, Ordering::SeqCst);
-        // Paired with the fence in `deliver`: either this thread sees the writer free, or the
-        // holder, once it has let go, sees the pong waiting.
+        // Paired with the fence in the guard's release: either this thread sees the writer
+        // free, or the holder, once it has let go, sees the pong waiting.
         fence(Ordering::SeqCst);
-        self.deliver()
+        match self.writer.try_lock() {
+            // Held: the holder writes the pong when it lets go.
+            Err(TryLockError::WouldBlock) => return,
+            // Free: let go again without writing (a plain mutex guard, not a `WriterGuard`).
+            Ok(free) => drop(free),
+            Err(TryLockError::Poisoned(e)) => drop(e.into_inner()),
+        }
+        // Paired with the fence in `write_pongs`: either this thread sees the pong thread gone,
+        // or the pong thread, before it ends, sees the pong waiting.
+        if self.pong_thread.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let lock = Arc::clone(self);
+        let spawned = std::thread::Builder::new()
+            .name("wsync-pong".into())
+            .stack_size(PONG_THREAD_STACK)
+            .spawn(move || lock.write_pongs());
+        if spawned.is_err() {
+            // Out of threads or memory: write it here rather than not at all.
+            self.pong_thread.store(false, Ordering::SeqCst);
+            let _ = self.deliver();
+        }
+    }
+
+    /// The pong thread: takes the writer, waiting for a sender that holds it, and writes the
+    /// waiting pong on release; ends once no pong waits.
+    fn write_pongs(&self) {
+        loop {
+            // Releasing the writer writes the waiting pong.
+            drop(self.lock());
+            self.pong_thread.store(false, Ordering::SeqCst);
+            fence(Ordering::SeqCst);
+            if !self.pong_waiting.load(Ordering::SeqCst)
+                || self.pong_thread.swap(true, Ordering::SeqCst)
+            {
+                return;
+            }
+        }
     }
 
     /// Writes the waiting pong if there is one and the writer is free; otherwise its holder
@@ -116,15 +164,17 @@ impl Drop for WriterGuard<'_> {
 mod tests {
     use super::*;
     use crate::writer::tests::{pair as writer_pair, read_frame};
-    use std::net::TcpStream;
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::time::Duration;
 
     /// A writer lock on one end of a loopback connection, and the other end.
-    fn pair() -> (WriterLock, TcpStream) {
+    fn pair() -> (Arc<WriterLock>, TcpStream) {
         let (writer, peer) = writer_pair();
         // A pong that never comes fails the test instead of hanging it.
-        peer.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        peer.set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
-        let lock = WriterLock::default();
+        let lock = Arc::new(WriterLock::default());
         *lock.lock() = writer;
         (lock, peer)
     }
@@ -138,7 +188,7 @@ mod tests {
     #[test]
     fn a_free_writer_sends_the_pong_at_once() {
         let (lock, mut peer) = pair();
-        lock.pong(b"now").unwrap();
+        lock.pong(b"now");
         assert_eq!(next(&mut peer), (opcode::PONG, b"now".to_vec()));
         assert!(!lock.pong_waiting.load(Ordering::SeqCst));
     }
@@ -147,8 +197,8 @@ mod tests {
     fn a_held_writer_sends_the_latest_pong_when_released() {
         let (lock, mut peer) = pair();
         let held = lock.lock();
-        lock.pong(b"first").unwrap();
-        lock.pong(b"second").unwrap();
+        lock.pong(b"first");
+        lock.pong(b"second");
         assert!(
             lock.pong_waiting.load(Ordering::SeqCst),
             "left for the holder"
@@ -169,10 +219,52 @@ mod tests {
             let payload = i.to_be_bytes();
             std::thread::scope(|s| {
                 let held = lock.lock();
-                s.spawn(|| lock.pong(&payload).unwrap());
+                s.spawn(|| lock.pong(&payload));
                 drop(held);
             });
             assert_eq!(next(&mut peer), (opcode::PONG, payload.to_vec()));
         }
+    }
+
+    #[test]
+    fn a_full_socket_does_not_block_the_ping_answer() {
+        // The writer is free, but the server has stopped reading and the socket's send buffer
+        // is full: writing the pong would block, and the reader thread must not.
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let (mut peer, _) = l.accept().unwrap();
+        peer.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let filler = client.try_clone().unwrap();
+        let lock = Arc::new(WriterLock::default());
+        lock.lock()
+            .attach(crate::transport::WriteHalf::Plain(Arc::new(client)));
+        // Fill the send buffer (and the peer's receive buffer) until the kernel takes no more.
+        filler.set_nonblocking(true).unwrap();
+        let mut filled = 0usize;
+        let chunk = [0u8; 64 * 1024];
+        loop {
+            match (&filler).write(&chunk) {
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => panic!("filling the socket: {e}"),
+            }
+        }
+        filler.set_nonblocking(false).unwrap();
+
+        let (done_tx, done_rx) = crossbeam_channel::bounded(1);
+        let answering = Arc::clone(&lock);
+        std::thread::spawn(move || {
+            answering.pong(b"still reading");
+            let _ = done_tx.send(());
+        });
+        done_rx
+            .recv_timeout(Duration::from_secs(5))
+            .expect("pong() must return while the socket is full");
+
+        // Once the server reads again, the pong follows the filler.
+        let mut junk = vec![0u8; filled];
+        peer.read_exact(&mut junk).unwrap();
+        assert_eq!(next(&mut peer), (opcode::PONG, b"still reading".to_vec()));
     }
 }
