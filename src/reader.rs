@@ -469,7 +469,15 @@ impl Session<'_> {
             encode_close_payload(*code, "", &mut echo);
         }
         let limit = self.shared.close_timeout;
-        let echoed = self.shared.writer_for_ending(limit).close(&echo);
+        // Should the server not read the echo, the close timeout shuts the socket down, which
+        // ends the write.
+        self.shared.arm_close_timeout();
+        let mut writer = self.shared.writer_for_ending(limit);
+        // RFC 6455 §7.1.4: "If the TCP connection was closed after the WebSocket closing
+        // handshake was completed, the WebSocket connection is said to have been closed
+        // _cleanly_": only if our close frame went out, now or before.
+        let clean = writer.close(&echo).is_ok() && writer.close_written();
+        drop(writer);
         // "the server MUST close the underlying TCP connection immediately; the client SHOULD
         // wait for the server to close the connection".
         self.drain(limit);
@@ -481,7 +489,7 @@ impl Session<'_> {
             CloseEvent {
                 code,
                 reason,
-                was_clean: echoed.is_ok(),
+                was_clean: clean,
             },
         );
     }
@@ -500,7 +508,11 @@ impl Session<'_> {
             }
             _ => None,
         };
-        // One hold of the writer for the close frame and the shutdown.
+        // One hold of the writer for the close frame and the shutdown. Should the server not
+        // read the frame, the close timeout shuts the socket down, which ends the write.
+        if code.is_some() {
+            self.shared.arm_close_timeout();
+        }
         let mut writer = self.shared.writer_for_ending(limit);
         let sent = code.is_some_and(|code| {
             let mut payload = Vec::with_capacity(2);

@@ -32,9 +32,11 @@ pub(crate) struct Writer {
     buf: Vec<u8>,
     /// How many bytes of `buf` are waiting to be written.
     filled: usize,
-    /// Set once our close frame went out: "After sending a Close frame, the endpoint MUST NOT
-    /// send any more data frames."
+    /// Set once our close frame went out, or once nothing more may be written: "After sending
+    /// a Close frame, the endpoint MUST NOT send any more data frames."
     close_sent: bool,
+    /// Our close frame was written in full: our half of the closing handshake is done.
+    close_written: bool,
 }
 
 /// A fresh, unpredictable masking key for each frame: "The masking key needs to be
@@ -135,7 +137,14 @@ impl Writer {
         self.close_sent = true;
         self.frame(true, opcode::CLOSE, payload)?;
         self.flush()?;
+        self.close_written = true;
         Ok(true)
+    }
+
+    /// Whether our close frame was written in full, now or earlier; not if the writer broke or
+    /// was shut before it went out.
+    pub(crate) fn close_written(&self) -> bool {
+        self.close_written
     }
 
     /// Stops all writing and ends the write direction of the stream (FIN).
@@ -205,6 +214,9 @@ pub(crate) mod tests {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         let c = TcpStream::connect(l.local_addr().unwrap()).unwrap();
         let (s, _) = l.accept().unwrap();
+        // A frame that never comes fails the test instead of hanging it.
+        s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
         let mut w = Writer::default();
         w.attach(WriteHalf::Plain(std::sync::Arc::new(c)));
         (w, s)
@@ -345,5 +357,21 @@ pub(crate) mod tests {
         let mut rest = Vec::new();
         s.read_to_end(&mut rest).unwrap();
         assert!(rest.is_empty(), "bytes after the close frame: {rest:?}");
+    }
+
+    #[test]
+    fn only_a_close_frame_that_went_out_counts_as_written() {
+        let (mut w, _s) = pair();
+        assert!(!w.close_written());
+        assert!(w.close(&[]).unwrap());
+        assert!(!w.close(&[]).unwrap(), "a second close is not sent");
+        assert!(w.close_written(), "the first one went out");
+
+        for end in [Writer::broken, Writer::shut] {
+            let (mut w, _s) = pair();
+            end(&mut w);
+            assert!(!w.close(&[]).unwrap(), "nothing can be written");
+            assert!(!w.close_written(), "so no close frame went out");
+        }
     }
 }
