@@ -141,6 +141,14 @@ impl Decoder {
         }
     }
 
+    /// The error for a message of `size` bytes, more than the limit or than memory allows.
+    pub(crate) fn too_large(&self, size: u64) -> ProtocolError {
+        ProtocolError::MessageTooLarge {
+            size,
+            limit: self.max_message_size,
+        }
+    }
+
     /// Whether the message being assembled is text.
     pub(crate) fn is_text_pending(&self) -> bool {
         self.message.as_ref().is_some_and(|p| p.text)
@@ -301,8 +309,12 @@ impl Decoder {
                     len: 0,
                     utf8: Utf8Validator::default(),
                 });
-                // Within the limits just checked, so memory never outgrows them.
-                sink.reserve(h.len as usize);
+                // Within the limits just checked, so memory never outgrows them. With limits
+                // as large as `usize::MAX`, a frame can announce more than the process can have:
+                // that message is too big for us to process (close code 1009), not an abort.
+                if sink.try_reserve(h.len as usize).is_err() {
+                    return Err(self.too_large(total));
+                }
             }
             op => return Err(ProtocolError::ReservedOpcode(op)),
         }
@@ -569,6 +581,25 @@ mod tests {
         assert_eq!(
             d.decode(&second[3..4], sink),
             Err(ProtocolError::InvalidUtf8)
+        );
+    }
+
+    #[test]
+    fn a_frame_larger_than_memory_fails_instead_of_aborting() {
+        // No limits at all, and a header announcing 2^63 - 1 bytes: no allocator can give that.
+        let mut d = Decoder::new(usize::MAX, usize::MAX);
+        let header = [0x82, 0x7f, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
+        let mut sink = Vec::new();
+        assert_eq!(
+            d.decode(&header, &mut sink),
+            Err(ProtocolError::MessageTooLarge {
+                size: i64::MAX as u64,
+                limit: usize::MAX
+            })
+        );
+        assert_eq!(
+            ProtocolError::MessageTooLarge { size: 0, limit: 0 }.close_code(),
+            1009
         );
     }
 

@@ -390,7 +390,10 @@ impl Session<'_> {
             let sink = self.events.sink();
             // Room for the whole read at once. The decoder reserved room for the frame when it
             // began, but in the batch just sent if the frame began with no payload yet.
-            sink.reserve(want as usize);
+            if sink.try_reserve(want as usize).is_err() {
+                let size = self.decoder.partial_len() as u64 + remaining;
+                return Some(Ending::Failed(self.decoder.too_large(size).into()));
+            }
             let from = sink.len();
             let got = match self.read.read_append(sink, want) {
                 Ok(n) => n as u64,
