@@ -274,7 +274,7 @@ fn open(shared: &Shared, setup: &Setup) -> Result<(ReadHalf, Vec<u8>)> {
     let (target, config) = (&setup.target, &setup.config);
     let tcp = Arc::new(connect(shared, target, config.connect_timeout)?);
     shared.register_socket(&tcp)?;
-    let deadline = Instant::now() + config.handshake_timeout;
+    let deadline = crate::timer::deadline_after(config.handshake_timeout);
     tcp.set_write_timeout(Some(config.handshake_timeout))?;
     let (mut read, mut write) = split(tcp, setup, deadline)?;
     let request = handshake::request(target, &config.protocols, &config.headers, None);
@@ -533,7 +533,7 @@ impl Session<'_> {
 
     /// Reads and discards until the server closes the stream, or `timeout` passes.
     fn drain(&mut self, timeout: Duration) {
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::timer::deadline_after(timeout);
         let mut sink = [0u8; 4096];
         loop {
             let left = deadline.saturating_duration_since(Instant::now());

@@ -125,7 +125,7 @@ impl Shared {
     /// only once the application had its turn with the message (and perhaps answered it), as
     /// if it had read the two one after the other itself. Polls: this is the rare failure path.
     pub(crate) fn wait_for_app(&self, sent: u64, queue_empty: impl Fn() -> bool, limit: Duration) {
-        let deadline = Instant::now() + limit;
+        let deadline = crate::timer::deadline_after(limit);
         let mut pause = Duration::from_micros(20);
         loop {
             let caught_up = if self.raw_receiver.load(Ordering::Acquire) {
@@ -174,7 +174,7 @@ impl Shared {
     /// socket down, which fails that sender's write and so frees the writer. Polls: this is the
     /// rare path.
     pub(crate) fn writer_for_ending(&self, limit: Duration) -> WriterGuard<'_> {
-        let deadline = Instant::now() + limit;
+        let deadline = crate::timer::deadline_after(limit);
         let mut pause = Duration::from_micros(50);
         loop {
             if let Some(writer) = self.writer.try_lock() {
@@ -350,16 +350,19 @@ impl Shared {
     /// After the close timeout, shut the socket down unless the reader has finished.
     pub(crate) fn arm_close_timeout(self: &Arc<Self>) {
         let weak = Arc::downgrade(self);
-        crate::timer::at(Instant::now() + self.close_timeout, move || {
-            if let Some(shared) = weak.upgrade() {
-                let s = lock(&shared.socket);
-                if !s.finished {
-                    shared.timed_out.store(true, Ordering::Release);
-                    if let Some(tcp) = &s.tcp {
-                        let _ = tcp.shutdown(Shutdown::Both);
+        crate::timer::at(
+            crate::timer::deadline_after(self.close_timeout),
+            move || {
+                if let Some(shared) = weak.upgrade() {
+                    let s = lock(&shared.socket);
+                    if !s.finished {
+                        shared.timed_out.store(true, Ordering::Release);
+                        if let Some(tcp) = &s.tcp {
+                            let _ = tcp.shutdown(Shutdown::Both);
+                        }
                     }
                 }
-            }
-        });
+            },
+        );
     }
 }

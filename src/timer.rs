@@ -22,6 +22,15 @@ const IDLE_EXIT: Duration = Duration::from_millis(500);
 /// The running timer thread's inbox, if one is running.
 static INBOX: Mutex<Option<Sender<(Instant, Action)>>> = Mutex::new(None);
 
+/// Longer than any deadline worth keeping: a century.
+const NEVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// The deadline `after` from now. A duration too long to add to the clock (`Duration::MAX`, as
+/// "no limit") gives a deadline a century away instead of an overflow panic.
+pub(crate) fn deadline_after(after: Duration) -> Instant {
+    Instant::now() + after.min(NEVER)
+}
+
 /// Runs `action` at `deadline` on the timer thread (or soon after; never before).
 pub(crate) fn at(deadline: Instant, action: impl FnOnce() + Send + 'static) {
     let mut inbox = INBOX.lock().unwrap_or_else(|e| e.into_inner());
@@ -89,6 +98,15 @@ fn run(rx: Receiver<(Instant, Action)>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_deadline_too_far_to_add_is_a_century_away() {
+        let now = Instant::now();
+        let far = deadline_after(Duration::MAX);
+        assert!(far >= now + NEVER, "as good as never");
+        let near = deadline_after(Duration::from_secs(1));
+        assert!(near >= now + Duration::from_secs(1) && near < far);
+    }
 
     #[test]
     fn actions_run_in_deadline_order_and_not_early() {
