@@ -6,11 +6,13 @@
 //! reader never waits: it leaves its pong here, and whoever holds the writer writes it on the
 //! way out. Nor does it write the pong itself when the writer is free: that write, too, blocks
 //! while the server is not reading and the socket's send buffer is full. A short-lived thread
-//! writes it instead, one at a time per connection. RFC 6455 §5.5.3: "If an endpoint receives a
-//! Ping frame and has not yet sent Pong frame(s) in response to previous Ping frame(s), the
-//! endpoint MAY elect to send a Pong frame for only the most recently processed Ping frame", so
-//! one waiting pong is enough.
+//! writes it instead, one at a time per connection. Waiting pongs go out in the order of their
+//! pings, each answered, up to [`MAX_WAITING_PONGS`]; beyond that the oldest are dropped, as
+//! RFC 6455 §5.5.3 allows: "If an endpoint receives a Ping frame and has not yet sent Pong
+//! frame(s) in response to previous Ping frame(s), the endpoint MAY elect to send a Pong frame
+//! for only the most recently processed Ping frame".
 
+use std::collections::VecDeque;
 use std::io;
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{fence, AtomicBool, Ordering};
@@ -19,6 +21,10 @@ use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use crate::frame::opcode;
 use crate::writer::Writer;
 
+/// The most pongs that wait for the writer; a ping flood while a send is blocked holds at most
+/// this many payloads of at most 125 bytes.
+const MAX_WAITING_PONGS: usize = 16;
+
 /// The pong thread's stack: enough for a TLS write.
 const PONG_THREAD_STACK: usize = 128 << 10;
 
@@ -26,8 +32,8 @@ const PONG_THREAD_STACK: usize = 128 << 10;
 #[derive(Debug, Default)]
 pub(crate) struct WriterLock {
     writer: Mutex<Writer>,
-    /// The payload of the latest ping not answered yet.
-    pong: Mutex<Option<Vec<u8>>>,
+    /// The payloads of the pings not answered yet, oldest first.
+    pong: Mutex<VecDeque<Vec<u8>>>,
     /// A pong is waiting: checked after every release of the writer.
     pong_waiting: AtomicBool,
     /// A thread is on its way to write waiting pongs (see [`WriterLock::pong`]).
@@ -69,7 +75,13 @@ impl WriterLock {
     /// the reader thread goes on reading whatever the server does. A failed write marks the
     /// writer broken; the reader learns of the failure from its own reads.
     pub(crate) fn pong(self: &Arc<Self>, payload: &[u8]) {
-        *self.pong.lock().unwrap_or_else(|e| e.into_inner()) = Some(payload.to_vec());
+        {
+            let mut waiting = self.pong.lock().unwrap_or_else(|e| e.into_inner());
+            if waiting.len() == MAX_WAITING_PONGS {
+                waiting.pop_front();
+            }
+            waiting.push_back(payload.to_vec());
+        }
         self.pong_waiting.store(true, Ordering::SeqCst);
         // Paired with the fence in the guard's release: either this thread sees the writer
         // free, or the holder, once it has let go, sees the pong waiting.
@@ -114,8 +126,8 @@ impl WriterLock {
         }
     }
 
-    /// Writes the waiting pong if there is one and the writer is free; otherwise its holder
-    /// will, after releasing it.
+    /// Writes the waiting pongs, in order, if there are any and the writer is free; otherwise
+    /// its holder will, after releasing it.
     fn deliver(&self) -> io::Result<()> {
         while self.pong_waiting.load(Ordering::SeqCst) {
             let mut writer = match self.writer.try_lock() {
@@ -124,8 +136,8 @@ impl WriterLock {
                 Err(TryLockError::WouldBlock) => return Ok(()),
             };
             self.pong_waiting.store(false, Ordering::SeqCst);
-            let payload = self.pong.lock().unwrap_or_else(|e| e.into_inner()).take();
-            if let Some(payload) = payload {
+            let waiting = std::mem::take(&mut *self.pong.lock().unwrap_or_else(|e| e.into_inner()));
+            for payload in waiting {
                 if let Err(e) = writer.control(opcode::PONG, &payload) {
                     writer.broken();
                     return Err(e);
@@ -194,7 +206,7 @@ mod tests {
     }
 
     #[test]
-    fn a_held_writer_sends_the_latest_pong_when_released() {
+    fn a_held_writer_sends_the_waiting_pongs_in_order_when_released() {
         let (lock, mut peer) = pair();
         let held = lock.lock();
         lock.pong(b"first");
@@ -204,9 +216,26 @@ mod tests {
             "left for the holder"
         );
         drop(held);
+        assert_eq!(next(&mut peer), (opcode::PONG, b"first".to_vec()));
         assert_eq!(next(&mut peer), (opcode::PONG, b"second".to_vec()));
         assert!(!lock.pong_waiting.load(Ordering::SeqCst));
-        // Only the latest: the next frame is what comes next.
+        lock.lock().control(opcode::PING, b"after").unwrap();
+        assert_eq!(next(&mut peer), (opcode::PING, b"after".to_vec()));
+    }
+
+    #[test]
+    fn a_ping_flood_against_a_held_writer_keeps_only_the_latest_pongs() {
+        let (lock, mut peer) = pair();
+        let held = lock.lock();
+        let flood = MAX_WAITING_PONGS as u32 + 5;
+        for i in 0..flood {
+            lock.pong(&i.to_be_bytes());
+        }
+        drop(held);
+        for i in 5..flood {
+            assert_eq!(next(&mut peer), (opcode::PONG, i.to_be_bytes().to_vec()));
+        }
+        // The oldest five went unanswered: the next frame is what comes next.
         lock.lock().control(opcode::PING, b"after").unwrap();
         assert_eq!(next(&mut peer), (opcode::PING, b"after".to_vec()));
     }
