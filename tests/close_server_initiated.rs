@@ -4,8 +4,7 @@
 mod common;
 
 use common::{
-    builder, close_frame, connect, expect_close, expect_error_then_close, frame, RawPeer,
-    Transport, OP_CLOSE,
+    close_frame, connect, expect_close, failed_by_peer_bytes, frame, RawPeer, Transport, OP_CLOSE,
 };
 use std::time::Duration;
 use wsync::{Error, ProtocolError, ReadyState};
@@ -32,7 +31,7 @@ fn the_client_echoes_the_code_and_reports_a_clean_close() {
         assert_eq!(close.reason, "bye", "{t:?}");
         assert!(close.was_clean, "{t:?}: {close:?}");
         assert_eq!(ws.ready_state(), ReadyState::Closed);
-        peer.join().unwrap();
+        peer.join();
     }
 }
 
@@ -52,31 +51,21 @@ fn an_empty_close_body_is_1005_and_echoed_empty() {
         assert_eq!(close.code, 1005, "{t:?}: {close:?}");
         assert_eq!(close.reason, "");
         assert!(close.was_clean, "{t:?}: {close:?}");
-        peer.join().unwrap();
+        peer.join();
     }
 }
 
 /// Runs a peer that sends `body` as its close frame's payload and expects the client to fail
-/// the connection with a 1002 close frame; returns the client's error.
+/// the connection with a 1002 close frame ([`failed_by_peer_bytes`]); returns the client's
+/// error.
 fn failed_by_close_body(t: Transport, body: Vec<u8>) -> Error {
-    let (url, peer) = RawPeer::spawn_on(t, move |mut conn| {
-        conn.handshake();
-        conn.write(&frame(true, OP_CLOSE, &body));
-        let got = conn.expect_close();
-        assert_eq!(
-            got.map(|(code, _)| code),
-            Some(1002),
-            "{t:?}: close body {body:?}"
-        );
-        conn.shutdown();
-    });
-    let ws = builder(&url)
-        .close_timeout(Duration::from_millis(300))
-        .connect()
-        .unwrap();
-    let (error, _) = expect_error_then_close(&ws);
-    peer.join().unwrap();
-    error
+    failed_by_peer_bytes(
+        t,
+        |b| b.close_timeout(Duration::from_millis(300)),
+        frame(true, OP_CLOSE, &body),
+        &[],
+        1002,
+    )
 }
 
 #[test]

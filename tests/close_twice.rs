@@ -61,6 +61,6 @@ fn a_second_close_sends_nothing() {
             rest.is_empty(),
             "{t:?}: frames after the first close frame: {rest:?}"
         );
-        peer.join().unwrap();
+        peer.join();
     }
 }

@@ -57,7 +57,7 @@ fn close_during_the_handshake_aborts() {
         ws.close().unwrap();
         ws.send("late").expect("send after close() is not an error");
         assert_aborted(&ws, t);
-        peer.join().unwrap();
+        peer.join();
     }
 }
 

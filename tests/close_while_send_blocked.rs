@@ -4,9 +4,11 @@
 mod common;
 
 use std::sync::mpsc;
-use std::thread;
 
-use common::{connect_and_block_a_send, expect_error_then_close, RawPeer, Transport, WAIT};
+use common::{
+    connect_and_block_a_send, expect_error_then_close, wait_for_test, within, RawPeer, Transport,
+    WAIT,
+};
 use wsync::ReadyState;
 
 fn close_while_send_blocked(t: Transport) {
@@ -14,28 +16,23 @@ fn close_while_send_blocked(t: Transport) {
     let (url, peer) = RawPeer::spawn_on(t, move |mut conn| {
         conn.handshake();
         // Read nothing; keep the connection open until the test is done.
-        let _ = done.recv();
+        wait_for_test(&done);
     });
     let (ws, sender) = connect_and_block_a_send(&url);
     // close() on a thread of its own, so that a close() that hangs fails the test, not CI.
-    let (closed_tx, closed) = mpsc::channel();
     {
         let ws = ws.clone();
-        thread::spawn(move || closed_tx.send(ws.close()));
+        within(WAIT, move || ws.close()).expect("close");
     }
-    closed
-        .recv_timeout(WAIT)
-        .unwrap_or_else(|_| panic!("{t:?}: close() did not return"))
-        .expect("close");
     assert!(
-        sender.join().unwrap().is_err(),
+        sender.join().is_err(),
         "{t:?}: the blocked send returned Ok"
     );
     let (_, close) = expect_error_then_close(&ws);
     assert!(close.code == 1006 && !close.was_clean, "{t:?}: {close:?}");
     assert_eq!(ws.ready_state(), ReadyState::Closed);
     done_tx.send(()).unwrap();
-    peer.join().expect("raw peer");
+    peer.join();
 }
 
 #[test]

@@ -5,10 +5,10 @@ mod common;
 
 use std::collections::HashMap;
 use std::sync::{mpsc, Arc, Barrier};
-use std::thread;
 
 use common::{
-    close_frame, connect, echo, expect_close, RawPeer, Transport, OP_BINARY, OP_TEXT, WAIT,
+    close_frame, connect, echo, expect_close, spawn_bounded, BoundedThread, RawPeer, Transport,
+    OP_BINARY, OP_TEXT, WAIT,
 };
 use wsync::{Event, Message, WebSocket};
 
@@ -48,17 +48,13 @@ fn send_all(ws: &WebSocket, t: usize, per_thread: usize) {
     }
 }
 
-fn spawn_senders(
-    ws: &Arc<WebSocket>,
-    threads: usize,
-    per_thread: usize,
-) -> Vec<thread::JoinHandle<()>> {
+fn spawn_senders(ws: &Arc<WebSocket>, threads: usize, per_thread: usize) -> Vec<BoundedThread<()>> {
     let start = Arc::new(Barrier::new(threads));
     (0..threads)
         .map(|t| {
             let ws = ws.clone();
             let start = start.clone();
-            thread::spawn(move || {
+            spawn_bounded(format!("sender-{t}"), move || {
                 start.wait();
                 send_all(&ws, t, per_thread);
             })
@@ -112,13 +108,13 @@ fn concurrent_sends_never_interleave() {
         });
         let ws = Arc::new(connect(&url));
         for h in spawn_senders(&ws, THREADS, PER_THREAD) {
-            h.join().expect("sender thread panicked");
+            h.join();
         }
         assert_eq!(ws.buffered_amount(), 0, "{tr:?}");
         ws.close_with(1000, "").unwrap();
         let close = expect_close(&ws);
         assert!(close.was_clean, "{tr:?}: {close:?}");
-        peer.join().expect("raw peer found a bad frame");
+        peer.join();
     }
 }
 
@@ -134,7 +130,7 @@ fn concurrent_sends_with_a_concurrent_reader() {
         let (done_tx, done_rx) = mpsc::channel();
         let reader = {
             let ws = ws.clone();
-            thread::spawn(move || {
+            spawn_bounded("reader", move || {
                 let mut next: HashMap<usize, usize> = HashMap::new();
                 let mut count = 0;
                 while count < THREADS * PER_THREAD {
@@ -152,7 +148,7 @@ fn concurrent_sends_with_a_concurrent_reader() {
                     }
                 }
                 done_tx.send(()).unwrap();
-                // Keep consuming until the end of the stream.
+                // Keep consuming until the end of the stream (bounded by the join below).
                 let rest: Vec<Event> = ws.iter().collect();
                 assert!(
                     matches!(rest.as_slice(), [Event::Close(c)] if c.was_clean),
@@ -162,13 +158,13 @@ fn concurrent_sends_with_a_concurrent_reader() {
             })
         };
         for h in spawn_senders(&ws, THREADS, PER_THREAD) {
-            h.join().expect("sender thread panicked");
+            h.join();
         }
         done_rx
             .recv_timeout(WAIT)
             .expect("reader did not get every echo");
         ws.close().unwrap();
-        let next = reader.join().expect("reader thread panicked");
+        let next = reader.join();
         assert_eq!(next.len(), THREADS);
         assert!(next.values().all(|&n| n == PER_THREAD), "{next:?}");
         server.join();

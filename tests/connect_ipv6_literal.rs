@@ -5,7 +5,8 @@ mod common;
 use std::net::TcpListener;
 use std::sync::mpsc;
 
-use common::{builder, expect_close, expect_message, ServerStream, Transport, WAIT};
+use common::raw::accept_tcp_within;
+use common::{builder, expect_close, expect_message, spawn_bounded, ServerStream, Transport, WAIT};
 use tungstenite::handshake::server::{Request, Response};
 use tungstenite::Message as TMessage;
 use wsync::{Message, ReadyState};
@@ -22,8 +23,8 @@ fn ipv6_literal_host() {
         };
         let port = listener.local_addr().unwrap().port();
         let (host_tx, host_rx) = mpsc::channel();
-        let peer = std::thread::spawn(move || {
-            let (tcp, from) = listener.accept().unwrap();
+        let peer = spawn_bounded("ipv6-peer", move || {
+            let (tcp, from) = accept_tcp_within(&listener, WAIT);
             assert!(from.is_ipv6(), "connected from {from}");
             tcp.set_read_timeout(Some(WAIT)).unwrap();
             let stream = match t {
@@ -65,6 +66,6 @@ fn ipv6_literal_host() {
         assert_eq!(expect_message(&ws), Message::Text("over v6".into()));
         ws.close().unwrap();
         assert!(expect_close(&ws).was_clean);
-        peer.join().unwrap();
+        peer.join();
     }
 }

@@ -28,7 +28,7 @@ fn dropping_an_open_socket_sends_1001_then_shuts_after_the_timeout() {
             .connect()
             .unwrap();
         drop(ws);
-        peer.join().unwrap();
+        peer.join();
     }
 }
 
@@ -74,6 +74,6 @@ fn dropping_a_connecting_socket_closes_the_connection() {
         got_request_rx.recv_timeout(WAIT).expect("no request");
         assert_eq!(ws.ready_state(), ReadyState::Connecting);
         drop(ws);
-        peer.join().unwrap();
+        peer.join();
     }
 }

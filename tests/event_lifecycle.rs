@@ -4,8 +4,8 @@
 mod common;
 
 use common::{
-    assert_disconnected, builder, close_frame, echo, expect_close, expect_message, text, RawPeer,
-    Transport, WAIT,
+    assert_disconnected, builder, close_frame, echo, expect_close, expect_message, text, within,
+    RawPeer, Transport, WAIT,
 };
 use wsync::{Event, Message, ReadyState, TryRecvError, WebSocket};
 
@@ -39,10 +39,14 @@ fn for_loop_sees_open_messages_close_then_ends() {
         });
         // `build`, not `connect`: the Open event stays in the stream.
         let ws = builder(&url).build().unwrap();
-        let mut seen = Vec::new();
-        for ev in &ws {
-            seen.push(ev);
-        }
+        // On a thread of its own: a loop that never ends fails the test.
+        let (ws, seen) = within(WAIT, move || {
+            let mut seen = Vec::new();
+            for ev in &ws {
+                seen.push(ev);
+            }
+            (ws, seen)
+        });
         let summary: Vec<String> = seen.iter().map(|e| format!("{e:?}")).collect();
         assert_eq!(seen.len(), 5, "{t:?}: {summary:?}");
         assert!(matches!(seen[0], Event::Open), "{t:?}: {summary:?}");
@@ -63,7 +67,7 @@ fn for_loop_sees_open_messages_close_then_ends() {
         }
         assert_eq!(ws.ready_state(), ReadyState::Closed);
         assert_ended(&ws);
-        peer.join().unwrap();
+        peer.join();
     }
 }
 
@@ -82,7 +86,10 @@ fn client_close_ends_the_stream_after_one_close() {
             assert_eq!(expect_message(&ws), Message::Text(format!("m{i}")));
         }
         ws.close().unwrap();
-        let rest: Vec<Event> = ws.iter().collect();
+        let (ws, rest) = within(WAIT, move || {
+            let rest: Vec<Event> = ws.iter().collect();
+            (ws, rest)
+        });
         assert_eq!(rest.len(), 1, "{t:?}: {rest:?}");
         assert!(
             matches!(&rest[0], Event::Close(c) if c.was_clean),
@@ -103,10 +110,13 @@ fn failure_gives_error_then_one_close_then_the_end() {
             conn.shutdown();
         });
         let ws = builder(&url).build().unwrap();
-        let mut seen = Vec::new();
-        while let Some(ev) = ws.recv() {
-            seen.push(ev);
-        }
+        let (ws, seen) = within(WAIT, move || {
+            let mut seen = Vec::new();
+            while let Some(ev) = ws.recv() {
+                seen.push(ev);
+            }
+            (ws, seen)
+        });
         assert_eq!(seen.len(), 2, "{t:?}: {seen:?}");
         assert!(matches!(seen[0], Event::Error(_)), "{t:?}: {seen:?}");
         assert!(
@@ -115,7 +125,7 @@ fn failure_gives_error_then_one_close_then_the_end() {
         );
         assert_eq!(ws.ready_state(), ReadyState::Closed);
         assert_ended(&ws);
-        peer.join().unwrap();
+        peer.join();
     }
 }
 
@@ -135,6 +145,6 @@ fn nothing_follows_close() {
         let close = expect_close(&ws);
         assert_eq!(close.code, 4000);
         assert_ended(&ws);
-        peer.join().unwrap();
+        peer.join();
     }
 }

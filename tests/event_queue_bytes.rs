@@ -10,8 +10,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use common::{
-    binary, builder, close_frame, expect_close, expect_message, ping, RawConn, RawPeer, Transport,
-    OP_PONG, WAIT,
+    binary, builder, close_frame, expect_close, expect_message, ping, BoundedThread, RawConn,
+    RawPeer, Transport, OP_PONG, WAIT,
 };
 use wsync::{Event, Message};
 
@@ -64,7 +64,7 @@ fn reader_stops_at_the_limit(t: Transport) {
     assert_eq!(expect_message(&ws), Message::Binary(payload(1, SIZE)));
     let close = expect_close(&ws);
     assert!(close.was_clean, "{t:?}: {close:?}");
-    peer.join().expect("raw peer");
+    peer.join();
 }
 
 #[test]
@@ -78,7 +78,7 @@ fn the_reader_stops_reading_at_the_limit_until_a_batch_is_taken() {
 const SIZES: [usize; 8] = [0, 5, 16 * 1024 - 1, 16 * 1024 + 3, 70_000, 1, 300_000, 64];
 
 /// A peer that sends `rounds` times the messages of [`SIZES`], then closes.
-fn sending_peer(t: Transport, rounds: usize) -> (String, std::thread::JoinHandle<()>) {
+fn sending_peer(t: Transport, rounds: usize) -> (String, BoundedThread<()>) {
     RawPeer::spawn_on(t, move |mut conn| {
         conn.handshake();
         let mut bytes = Vec::new();
@@ -106,7 +106,7 @@ fn one_batch_at_a_time_loses_nothing() {
         }
         let close = expect_close(&ws);
         assert!(close.was_clean, "{t:?}: {close:?}");
-        peer.join().expect("raw peer");
+        peer.join();
     }
 }
 
@@ -132,7 +132,7 @@ fn dropped_batches_from_events_make_room() {
             .map(|k| payload(k, SIZES[k % SIZES.len()]))
             .collect();
         assert!(got == want, "{t:?}: messages lost or out of order");
-        peer.join().expect("raw peer");
+        peer.join();
     }
 }
 
@@ -160,6 +160,6 @@ fn dropping_the_handle_frees_a_waiting_reader() {
             .recv_timeout(WAIT)
             .expect("peer saw the reader wait");
         drop(ws);
-        peer.join().expect("raw peer");
+        peer.join();
     }
 }

@@ -6,7 +6,9 @@ mod common;
 
 use std::sync::mpsc;
 
-use common::{connect_and_block_a_send, expect_error_then_close, frame_raw, RawPeer, Transport};
+use common::{
+    connect_and_block_a_send, expect_error_then_close, frame_raw, wait_for_test, RawPeer, Transport,
+};
 use wsync::{Error, ProtocolError};
 
 fn failure_while_send_blocked(t: Transport) {
@@ -18,7 +20,7 @@ fn failure_while_send_blocked(t: Transport) {
         // Opcode 3 is reserved: the client must fail the connection. Then read nothing, and
         // keep the connection open until the test is done.
         conn.write(&frame_raw(0x83, b""));
-        let _ = done.recv();
+        wait_for_test(&done);
     });
     let (ws, sender) = connect_and_block_a_send(&url);
     sending_tx.send(()).unwrap();
@@ -29,11 +31,11 @@ fn failure_while_send_blocked(t: Transport) {
     );
     assert_eq!(close.code, 1006, "{t:?}: {close:?}");
     assert!(
-        sender.join().unwrap().is_err(),
+        sender.join().is_err(),
         "{t:?}: the blocked send returned Ok"
     );
     done_tx.send(()).unwrap();
-    peer.join().expect("raw peer");
+    peer.join();
 }
 
 #[test]

@@ -3,19 +3,10 @@
 mod common;
 
 use common::{
-    connect, drain_to_close, expect_message, frame, ping, RawConn, RawPeer, Transport, OP_BINARY,
-    OP_CONT, OP_PING, OP_PONG, OP_TEXT,
+    connect, drain_to_close, expect_message, frame, ping, RawPeer, Transport, OP_BINARY, OP_CONT,
+    OP_PING, OP_TEXT,
 };
 use wsync::{Message, ReadyState};
-
-/// Reads the client's next frame and checks it is a pong carrying exactly `payload`.
-fn expect_pong(conn: &mut RawConn, payload: &[u8]) {
-    let f = conn.read_frame();
-    assert_eq!(f.opcode, OP_PONG, "expected a pong, got {f:?}");
-    assert!(f.fin, "pong without FIN: {f:?}");
-    assert!(f.mask.is_some(), "unmasked client frame: {f:?}");
-    assert_eq!(f.payload, payload, "pong payload differs from the ping's");
-}
 
 /// The peer sends `first` (data opcode), then for each later fragment a ping, waits for its
 /// pong *before* sending the fragment (so the pong must come while the message is still open),
@@ -31,7 +22,7 @@ fn fragmented_with_pings(t: Transport, opcode: u8, fragments: Vec<Vec<u8>>, expe
                 let payload = format!("ping-{i}").into_bytes();
                 conn.write(&ping(&payload));
                 // The message is incomplete here: the pong must not wait for its end.
-                expect_pong(&mut conn, &payload);
+                conn.expect_pong(&payload);
             }
         }
         conn.write(&common::close_frame(1000, ""));
@@ -43,7 +34,7 @@ fn fragmented_with_pings(t: Transport, opcode: u8, fragments: Vec<Vec<u8>>, expe
     assert!(rest.is_empty(), "{t:?}: unexpected events {rest:?}");
     assert!(close.was_clean && close.code == 1000, "{t:?}: {close:?}");
     assert_eq!(ws.ready_state(), ReadyState::Closed);
-    peer.join().expect("raw peer");
+    peer.join();
 }
 
 #[test]
@@ -125,7 +116,7 @@ fn fragments_and_ping_in_one_write_give_one_message_then_the_next() {
             bytes.extend(frame(true, OP_CONT, b"three"));
             bytes.extend(common::text("next"));
             conn.write(&bytes);
-            expect_pong(&mut conn, b"mid");
+            conn.expect_pong(b"mid");
             conn.write(&common::close_frame(1000, ""));
             assert_eq!(conn.expect_close(), Some((1000, String::new())));
         });
@@ -135,6 +126,6 @@ fn fragments_and_ping_in_one_write_give_one_message_then_the_next() {
         let (rest, close) = drain_to_close(&ws);
         assert!(rest.is_empty(), "{t:?}: unexpected events {rest:?}");
         assert!(close.was_clean && close.code == 1000, "{t:?}: {close:?}");
-        peer.join().expect("raw peer");
+        peer.join();
     }
 }

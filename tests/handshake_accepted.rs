@@ -5,25 +5,10 @@ mod common;
 
 use std::sync::mpsc;
 
+use common::server::echo_stream;
 use common::{builder, expect_close, expect_message, expect_open, serve_with, Transport, WAIT};
 use tungstenite::handshake::server::{ErrorResponse, Request, Response};
-use tungstenite::Message as TMessage;
 use wsync::{Message, ReadyState, WebSocket};
-
-/// Echoes until the client goes away.
-fn echo_handler(mut ws: tungstenite::WebSocket<common::ServerStream>) {
-    loop {
-        match ws.read() {
-            Ok(m @ (TMessage::Text(_) | TMessage::Binary(_))) => {
-                if ws.send(m).is_err() {
-                    return;
-                }
-            }
-            Ok(_) => {}
-            Err(_) => return,
-        }
-    }
-}
 
 /// A tungstenite callback that picks the *last* offered subprotocol (so the choice is visibly
 /// the server's, not the client's first preference) and reports what was offered.
@@ -55,7 +40,7 @@ fn choose_last(
 fn protocol_is_the_servers_choice_and_open_comes_first() {
     for t in Transport::ALL {
         let (tx, rx) = mpsc::channel();
-        let server = serve_with(t, choose_last(tx), echo_handler);
+        let server = serve_with(t, choose_last(tx), echo_stream);
         let ws = builder(&server.url)
             .protocols(["chat.v2", "chat.v1"])
             .build()
@@ -84,7 +69,7 @@ fn protocol_is_the_servers_choice_and_open_comes_first() {
 fn no_protocol_offered_gives_empty_protocol() {
     for t in Transport::ALL {
         let (tx, rx) = mpsc::channel();
-        let server = serve_with(t, choose_last(tx), echo_handler);
+        let server = serve_with(t, choose_last(tx), echo_stream);
         let ws = builder(&server.url).build().unwrap();
         expect_open(&ws);
         assert_eq!(ws.ready_state(), ReadyState::Open);
@@ -101,7 +86,7 @@ fn no_protocol_offered_gives_empty_protocol() {
 fn connect_returns_an_open_socket() {
     for t in Transport::ALL {
         let (tx, _rx) = mpsc::channel();
-        let server = serve_with(t, choose_last(tx), echo_handler);
+        let server = serve_with(t, choose_last(tx), echo_stream);
         let ws = match t {
             Transport::Plain => WebSocket::connect(&server.url).expect("WebSocket::connect"),
             Transport::Tls => builder(&server.url)

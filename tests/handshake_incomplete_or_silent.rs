@@ -22,14 +22,14 @@ fn fails_with(
     assert!(expected(&error), "{t:?}: got {error:?}");
     assert_eq!(ws.ready_state(), ReadyState::Closed);
     assert_disconnected(&ws);
-    handle.join().unwrap();
+    handle.join();
 
     let (url, handle) = RawPeer::spawn_on(t, peer);
     let error = configure(builder(&url))
         .connect()
         .expect_err("must not open");
     assert!(expected(&error), "{t:?} (connect): got {error:?}");
-    handle.join().unwrap();
+    handle.join();
 }
 
 #[test]

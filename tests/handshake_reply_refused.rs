@@ -9,7 +9,8 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use common::{
-    assert_disconnected, builder, expect_error_then_close, HttpRequest, RawConn, RawPeer, Transport,
+    assert_disconnected, builder, expect_error_then_close, BoundedThread, HttpRequest, RawConn,
+    RawPeer, Transport,
 };
 use wsync::{Error, HandshakeError, ReadyState, WebSocket};
 
@@ -41,7 +42,7 @@ fn fixed(head: String) -> Reply {
 
 /// A peer that answers the request with `reply`, then waits for the client to drop the
 /// connection (which it must do once it has refused the reply).
-fn spawn_peer(t: Transport, reply: &Reply) -> (String, std::thread::JoinHandle<()>) {
+fn spawn_peer(t: Transport, reply: &Reply) -> (String, BoundedThread<()>) {
     let reply = reply.clone();
     RawPeer::spawn_on(t, move |mut conn| {
         let req = conn.read_request();
@@ -76,7 +77,7 @@ fn refused(t: Transport, protocols: &[&str], reply: Reply, expected: HandshakeEr
         "{what}: extensions() of a refused reply"
     );
     assert_disconnected(&ws);
-    peer.join().unwrap();
+    peer.join();
 
     // Through connect(): `WebSocket::connect` where it applies, else the builder's.
     let (url, peer) = spawn_peer(t, &reply);
@@ -89,7 +90,7 @@ fn refused(t: Transport, protocols: &[&str], reply: Reply, expected: HandshakeEr
         Err(Error::Handshake(h)) => assert_eq!(h, expected, "{what} (connect)"),
         other => panic!("{what} (connect): expected Err(Handshake), got {other:?}"),
     }
-    peer.join().unwrap();
+    peer.join();
 }
 
 #[test]

@@ -20,8 +20,7 @@ fn request_for(
     let (tx, rx) = mpsc::channel();
     let peer = RawPeer::bind_on(t);
     let (base, port) = (peer.url.clone(), peer.port);
-    let handle = std::thread::spawn(move || {
-        let mut conn = peer.accept();
+    let handle = peer.serve(move |mut conn| {
         let req = conn.handshake_with(reply_extra);
         tx.send(req).unwrap();
         assert_eq!(
@@ -39,7 +38,7 @@ fn request_for(
     let req = rx.recv_timeout(WAIT).expect("the peer read a request");
     ws.close().unwrap();
     assert!(expect_close(&ws).was_clean);
-    handle.join().unwrap();
+    handle.join();
     (req, port)
 }
 
@@ -152,5 +151,5 @@ fn with_protocols_sends_them_too() {
     assert_eq!(req.header("Sec-WebSocket-Protocol"), Some("a, b"));
     ws.close().unwrap();
     assert!(expect_close(&ws).was_clean);
-    peer.join().unwrap();
+    peer.join();
 }

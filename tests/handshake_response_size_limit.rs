@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::{
     assert_disconnected, builder, expect_close, expect_error_then_close, expect_open, frame,
-    RawConn, RawPeer, Transport, OP_CLOSE, WAIT,
+    BoundedThread, RawConn, RawPeer, Transport, OP_CLOSE,
 };
 use wsync::{Error, HandshakeError, ReadyState, DEFAULT_MAX_RESPONSE_SIZE};
 
@@ -16,13 +16,10 @@ use wsync::{Error, HandshakeError, ReadyState, DEFAULT_MAX_RESPONSE_SIZE};
 const FLOOD_CAP: usize = 64 << 20;
 
 /// A peer that starts a 101 head, then streams one header value forever (up to
-/// [`FLOOD_CAP`]) until the client drops the connection. Returns how much it wrote.
-fn flooding_peer(t: Transport) -> (String, std::thread::JoinHandle<usize>) {
-    let peer = RawPeer::bind_on(t);
-    let url = peer.url.clone();
-    let handle = std::thread::spawn(move || {
-        let mut conn = peer.accept();
-        conn.stream().set_write_timeout(Some(WAIT)).unwrap();
+/// [`FLOOD_CAP`]) until the client drops the connection (or stops reading for longer than the
+/// raw peer's write timeout). Returns how much it wrote.
+fn flooding_peer(t: Transport) -> (String, BoundedThread<usize>) {
+    RawPeer::spawn_on(t, |mut conn| {
         conn.read_request();
         let mut sent = 0usize;
         let head = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nX-Huge: ";
@@ -38,8 +35,7 @@ fn flooding_peer(t: Transport) -> (String, std::thread::JoinHandle<usize>) {
             sent += chunk.len();
         }
         sent
-    });
-    (url, handle)
+    })
 }
 
 #[test]
@@ -64,7 +60,7 @@ fn an_endless_head_fails_at_the_limit() {
                 }
                 other => panic!("{t:?}: expected TooLarge, got {other:?}"),
             }
-            let sent = peer.join().unwrap();
+            let sent = peer.join();
             assert!(
                 sent < FLOOD_CAP,
                 "{t:?}: the client read {sent} bytes of an endless head without failing"
@@ -107,7 +103,7 @@ fn default_limit_is_the_documented_constant() {
         ws.close().unwrap();
         let close = expect_close(&ws);
         assert!(close.was_clean, "{t:?}: {close:?}");
-        peer.join().unwrap();
+        peer.join();
 
         // One byte over: refused with the default limit.
         let (url, peer) = RawPeer::spawn_on(t, |mut conn| {
@@ -124,6 +120,6 @@ fn default_limit_is_the_documented_constant() {
             }
             other => panic!("{t:?}: expected TooLarge, got {other:?}"),
         }
-        peer.join().unwrap();
+        peer.join();
     }
 }

@@ -2,11 +2,11 @@
 //! peer writes the response, a whole frame and part of another in one write call.
 mod common;
 
-use std::time::Duration;
+use std::sync::mpsc;
 
 use common::{
     binary, builder, expect_close, expect_message, expect_open, frame, text, RawConn, RawPeer,
-    Transport, OP_CLOSE,
+    Transport, OP_CLOSE, WAIT,
 };
 use wsync::Message;
 
@@ -15,8 +15,10 @@ fn big() -> Vec<u8> {
 }
 
 /// The peer writes `head + text("first") + second[..cut]` in one call, then the rest of the
-/// second frame after a short delay.
+/// second frame only once the test has received the first message: the client must deliver it
+/// from the bytes it has, without waiting for the rest.
 fn run(t: Transport, cut: usize) {
+    let (got_first_tx, got_first) = mpsc::channel::<()>();
     let (url, peer) = RawPeer::spawn_on(t, move |mut conn| {
         let req = conn.read_request();
         let mut bytes = format!(
@@ -29,8 +31,10 @@ fn run(t: Transport, cut: usize) {
         let second = binary(&big());
         bytes.extend_from_slice(&second[..cut]);
         conn.write(&bytes);
-        // A delay the client must tolerate: the rest of the frame comes later.
-        std::thread::sleep(Duration::from_millis(50));
+        // The rest of the frame comes later: after the client has delivered the first message.
+        got_first
+            .recv_timeout(WAIT)
+            .expect("the test got the first message");
         conn.write(&second[cut..]);
         assert_eq!(conn.expect_close(), None);
         conn.write(&frame(true, OP_CLOSE, &[]));
@@ -39,6 +43,7 @@ fn run(t: Transport, cut: usize) {
     let ws = builder(&url).build().unwrap();
     expect_open(&ws);
     assert_eq!(expect_message(&ws), Message::Text("first".into()), "{t:?}");
+    got_first_tx.send(()).unwrap();
     assert_eq!(
         expect_message(&ws),
         Message::Binary(big()),
@@ -46,7 +51,7 @@ fn run(t: Transport, cut: usize) {
     );
     ws.close().unwrap();
     assert!(expect_close(&ws).was_clean);
-    peer.join().unwrap();
+    peer.join();
 }
 
 #[test]
@@ -85,6 +90,6 @@ fn whole_frames_with_the_101_are_delivered() {
         let close = expect_close(&ws);
         assert_eq!(close.code, 1000);
         assert!(close.was_clean);
-        peer.join().unwrap();
+        peer.join();
     }
 }

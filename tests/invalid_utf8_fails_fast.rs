@@ -2,41 +2,19 @@
 //! §8.1), as soon as the bad byte arrives: before the rest of the frame or message.
 mod common;
 
-use std::sync::mpsc;
-
 use common::raw::{header, LenForm};
-use common::{
-    builder, expect_error_then_close, frame, frame_raw, RawPeer, Transport, OP_CLOSE, OP_CONT,
-    OP_TEXT,
-};
-use wsync::{Error, ProtocolError, ReadyState};
+use common::{failed_by_peer_bytes, frame, frame_raw, Transport, OP_CLOSE, OP_CONT, OP_TEXT};
+use wsync::{Error, ProtocolError};
 
 /// The peer sends `bytes` after the handshake and then waits, never finishing what it started,
 /// until it has read the client's close frame: the client must fail on the bytes it has. Checks
-/// the close code 1007 on the wire and `Error::Protocol(InvalidUtf8)` then 1006 for the app.
+/// the close code 1007 on the wire and `Error::Protocol(InvalidUtf8)` then 1006 for the app
+/// ([`failed_by_peer_bytes`]).
 fn fails_with_1007(t: Transport, bytes: Vec<u8>) {
-    let (tx, rx) = mpsc::channel();
-    let (url, peer) = RawPeer::spawn_on(t, move |mut conn| {
-        conn.handshake();
-        conn.write(&bytes);
-        // Waits at most the raw peer's read timeout: a client that waits for the rest of the
-        // frame makes this fail.
-        let close = conn.expect_close();
-        tx.send(close).unwrap();
-    });
-    let ws = builder(&url).connect().expect("connect");
-    let (error, _close) = expect_error_then_close(&ws);
+    let error = failed_by_peer_bytes(t, |b| b, bytes, &[], 1007);
     assert!(
         matches!(error, Error::Protocol(ProtocolError::InvalidUtf8)),
         "{t:?}: expected Error::Protocol(InvalidUtf8), got {error:?}"
-    );
-    assert_eq!(ws.ready_state(), ReadyState::Closed);
-    peer.join().expect("raw peer");
-    let close = rx.recv().unwrap();
-    assert_eq!(
-        close.map(|(c, _)| c),
-        Some(1007),
-        "{t:?}: close code sent by the client"
     );
 }
 

@@ -4,10 +4,9 @@
 mod common;
 
 use std::sync::Arc;
-use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{connect, expect_close, serve, Transport, WAIT};
+use common::{connect, expect_close, serve, spawn_bounded, Transport, WAIT};
 use tungstenite::Message as PeerMessage;
 use wsync::crossbeam_channel::{self, TryRecvError};
 
@@ -65,7 +64,7 @@ fn pings_answered_while_sending(t: Transport) {
     let senders: Vec<_> = (0..THREADS)
         .map(|_| {
             let (ws, stop_rx) = (ws.clone(), stop_rx.clone());
-            thread::spawn(move || {
+            spawn_bounded("sender", move || {
                 let mut sent = 0usize;
                 while let Err(TryRecvError::Empty) = stop_rx.try_recv() {
                     if start.elapsed() > CAP {
@@ -80,7 +79,7 @@ fn pings_answered_while_sending(t: Transport) {
         .collect();
     let mut sent = 0;
     for s in senders {
-        let (n, stopped_by_peer) = s.join().expect("sender thread");
+        let (n, stopped_by_peer) = s.join();
         assert!(
             stopped_by_peer,
             "{t:?}: the {PINGS} pongs did not come within {CAP:?} while the client sent"

@@ -4,7 +4,6 @@ mod common;
 
 use common::{
     connect, drain_to_close, expect_message, ping, pong, text, RawPeer, Transport, OP_CLOSE,
-    OP_PONG,
 };
 use wsync::{Message, ReadyState};
 
@@ -18,16 +17,12 @@ fn pings_get_pongs_with_identical_payloads() {
             // One at a time, then all in one write: each answered, in order.
             for p in payloads {
                 conn.write(&ping(p));
-                let f = conn.read_frame();
-                assert_eq!((f.fin, f.rsv, f.opcode), (true, 0, OP_PONG), "{f:?}");
-                assert!(f.mask.is_some(), "unmasked pong {f:?}");
-                assert_eq!(f.payload, p, "pong payload differs from the ping's");
+                conn.expect_pong(p);
             }
             let burst: Vec<u8> = payloads.iter().flat_map(|p| ping(p)).collect();
             conn.write(&burst);
             for p in payloads {
-                let f = conn.read_frame();
-                assert_eq!((f.opcode, f.payload.as_slice()), (OP_PONG, p), "{f:?}");
+                conn.expect_pong(p);
             }
             // The connection is still usable afterwards.
             conn.write(&text("still open"));
@@ -44,7 +39,7 @@ fn pings_get_pongs_with_identical_payloads() {
         let (rest, close) = drain_to_close(&ws);
         assert!(rest.is_empty(), "{t:?}: unexpected events {rest:?}");
         assert!(close.was_clean && close.code == 1000, "{t:?}: {close:?}");
-        peer.join().expect("raw peer");
+        peer.join();
     }
 }
 
@@ -74,6 +69,6 @@ fn unsolicited_pongs_are_ignored() {
         let (rest, close) = drain_to_close(&ws);
         assert!(rest.is_empty(), "{t:?}: unexpected events {rest:?}");
         assert!(close.was_clean, "{t:?}: {close:?}");
-        peer.join().expect("raw peer");
+        peer.join();
     }
 }

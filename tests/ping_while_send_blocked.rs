@@ -59,10 +59,10 @@ fn ping_while_send_blocked(t: Transport) {
     }
     assert!(ws.buffered_amount() > 0, "{t:?}: the send was not blocked");
     delivered_tx.send(()).unwrap();
-    sender.join().unwrap().expect("send");
+    sender.join().expect("send");
     let close = expect_close(&ws);
     assert!(close.was_clean && close.code == 1000, "{t:?}: {close:?}");
-    peer.join().expect("raw peer");
+    peer.join();
 }
 
 #[test]

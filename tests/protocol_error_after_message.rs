@@ -4,7 +4,8 @@
 mod common;
 
 use common::{
-    builder, expect_error_then_close, frame_raw, text, RawPeer, Transport, OP_CLOSE, OP_TEXT,
+    builder, expect_error_then_close, frame_raw, next_event, text, RawPeer, Transport, OP_CLOSE,
+    OP_TEXT,
 };
 use wsync::{Error, Event, Message, ProtocolError};
 
@@ -25,8 +26,8 @@ fn the_answer_to_an_earlier_message_goes_out_before_the_failure() {
             assert_eq!(&close.payload[..2], &1002u16.to_be_bytes());
         });
         let ws = builder(&url).connect().unwrap();
-        match ws.recv() {
-            Some(Event::Message(Message::Text(m))) => ws.send(format!("echo: {m}")).unwrap(),
+        match next_event(&ws) {
+            Event::Message(Message::Text(m)) => ws.send(format!("echo: {m}")).unwrap(),
             other => panic!("{t:?}: expected the first message, got {other:?}"),
         }
         let (error, _) = expect_error_then_close(&ws);
@@ -34,6 +35,6 @@ fn the_answer_to_an_earlier_message_goes_out_before_the_failure() {
             matches!(error, Error::Protocol(ProtocolError::ReservedBits)),
             "{error:?}"
         );
-        peer.join().unwrap();
+        peer.join();
     }
 }

@@ -2,20 +2,19 @@
 //! 1002, then reports `Error::Protocol(..)` and `Close { code: 1006, was_clean: false }`.
 mod common;
 
-use std::sync::mpsc;
-
 use common::raw::frame_with;
 use common::raw::{header, LenForm};
 use common::{
-    builder, expect_error_then_close, expect_message, frame, frame_raw, masked_frame, RawPeer,
-    Transport, OP_BINARY, OP_CLOSE, OP_CONT, OP_PING, OP_PONG, OP_TEXT,
+    failed_by_peer_bytes, frame, frame_raw, masked_frame, Transport, OP_BINARY, OP_CLOSE, OP_CONT,
+    OP_PING, OP_PONG, OP_TEXT,
 };
-use wsync::{Error, Message, ProtocolError, ReadyState};
+use wsync::{Error, Message, ProtocolError};
 
 /// The peer sends `bytes` after the handshake and keeps the connection open until it has read
 /// the client's close frame (so the client must detect the error without waiting for more
 /// bytes or for EOF). Checks the client's close code is `expected.close_code()` == `code`, that
-/// the client then closes TCP, and that the app sees exactly `expected`.
+/// the client then closes TCP, and that the app sees exactly `expected`
+/// ([`failed_by_peer_bytes`]).
 fn fails_with(t: Transport, bytes: Vec<u8>, expected: ProtocolError, code: u16) {
     fails_after(t, bytes, &[], expected, code);
 }
@@ -29,34 +28,10 @@ fn fails_after(
     code: u16,
 ) {
     assert_eq!(expected.close_code(), code, "test table: {expected:?}");
-    let (tx, rx) = mpsc::channel();
-    let (url, peer) = RawPeer::spawn_on(t, move |mut conn| {
-        conn.handshake();
-        // The client may fail and close before reading everything: ignore write errors.
-        let _ = conn.try_write(&bytes);
-        let close = conn.expect_close();
-        let eof = conn.read_to_eof();
-        tx.send((close, eof)).unwrap();
-    });
-    let ws = builder(&url).connect().expect("connect");
-    for m in before {
-        assert_eq!(&expect_message(&ws), m, "{t:?}");
-    }
-    let (error, _close) = expect_error_then_close(&ws);
-    match error {
+    match failed_by_peer_bytes(t, |b| b, bytes, before, code) {
         Error::Protocol(p) => assert_eq!(p, expected, "{t:?}"),
         other => panic!("{t:?}: expected Error::Protocol({expected:?}), got {other:?}"),
     }
-    assert_eq!(ws.ready_state(), ReadyState::Closed);
-    peer.join().expect("raw peer");
-    let (close, eof) = rx.recv().unwrap();
-    let sent = close.map(|(c, _)| c);
-    assert_eq!(
-        sent,
-        Some(code),
-        "{t:?}: close code the client sent for {expected:?}"
-    );
-    assert!(eof, "{t:?}: the client did not close TCP after failing");
 }
 
 #[test]

@@ -5,11 +5,10 @@
 mod common;
 
 use std::sync::mpsc;
-use std::thread::JoinHandle;
 
 use common::{
-    binary, connect, drain_to_close, expect_message, frame, text, RawPeer, Transport, OP_BINARY,
-    OP_CONT, OP_TEXT,
+    binary, connect, drain_to_close, expect_message, frame, text, BoundedThread, RawPeer,
+    Transport, OP_BINARY, OP_CONT, OP_TEXT,
 };
 use wsync::{Message, WebSocket};
 
@@ -32,11 +31,11 @@ fn assert_binary(got: Message, want: &[u8], what: &str) {
 }
 
 /// Nothing more than a clean close follows, and the peer saw it through.
-fn ends_cleanly(ws: &WebSocket, peer: JoinHandle<()>, t: Transport) {
+fn ends_cleanly(ws: &WebSocket, peer: BoundedThread<()>, t: Transport) {
     let (rest, close) = drain_to_close(ws);
     assert!(rest.is_empty(), "{t:?}: unexpected events {rest:?}");
     assert!(close.was_clean, "{t:?}: {close:?}");
-    peer.join().expect("raw peer");
+    peer.join();
 }
 
 #[test]

@@ -4,10 +4,9 @@
 mod common;
 
 use std::sync::Arc;
-use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{connect, expect_close, serve, Transport};
+use common::{connect, expect_close, serve, spawn_bounded, Transport};
 use tungstenite::Message as PeerMessage;
 use wsync::crossbeam_channel;
 use wsync::TryRecvError;
@@ -57,7 +56,7 @@ fn sends_complete_while_peer_is_silent(t: Transport) {
     let senders: Vec<_> = (0..THREADS)
         .map(|s| {
             let ws = ws.clone();
-            thread::spawn(move || {
+            spawn_bounded("sender", move || {
                 for i in 0..PER_THREAD {
                     ws.send(payload(s, i)).expect("send");
                 }
@@ -65,7 +64,7 @@ fn sends_complete_while_peer_is_silent(t: Transport) {
         })
         .collect();
     for s in senders {
-        s.join().expect("sender thread");
+        s.join();
     }
     let elapsed = start.elapsed();
     let _ = done_tx.send(());

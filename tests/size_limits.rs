@@ -3,36 +3,19 @@
 //! exactly the limit is accepted.
 mod common;
 
-use std::sync::mpsc;
-
 use common::raw::{header, LenForm};
 use common::{
-    builder, drain_to_close, expect_error_then_close, expect_message, frame, RawPeer, Transport,
+    builder, drain_to_close, expect_message, failed_by_peer_bytes, frame, RawPeer, Transport,
     OP_BINARY, OP_CONT, OP_TEXT,
 };
-use wsync::{Builder, Error, Message, ProtocolError, ReadyState};
+use wsync::{Builder, Error, Message, ProtocolError};
 
 /// The peer sends `bytes` and then waits for the client's close frame without sending any
 /// payload the headers announced: the client must fail on the header alone. Returns the error
-/// reported to the app; checks the close code 1009 on the wire and the 1006 close event.
+/// reported to the app; checks the close code 1009 on the wire and the 1006 close event
+/// ([`failed_by_peer_bytes`]).
 fn fails_with_1009(t: Transport, config: fn(Builder) -> Builder, bytes: Vec<u8>) -> ProtocolError {
-    let (tx, rx) = mpsc::channel();
-    let (url, peer) = RawPeer::spawn_on(t, move |mut conn| {
-        conn.handshake();
-        conn.write(&bytes);
-        tx.send(conn.expect_close()).unwrap();
-    });
-    let ws = config(builder(&url)).connect().expect("connect");
-    let (error, _close) = expect_error_then_close(&ws);
-    assert_eq!(ws.ready_state(), ReadyState::Closed);
-    peer.join().expect("raw peer");
-    let close = rx.recv().unwrap();
-    assert_eq!(
-        close.map(|(c, _)| c),
-        Some(1009),
-        "{t:?}: close code for {error:?}"
-    );
-    match error {
+    match failed_by_peer_bytes(t, config, bytes, &[], 1009) {
         Error::Protocol(p) => p,
         other => panic!("{t:?}: expected a protocol error, got {other:?}"),
     }
@@ -53,7 +36,7 @@ fn accepted(t: Transport, config: fn(Builder) -> Builder, bytes: Vec<u8>, expect
     let (rest, close) = drain_to_close(&ws);
     assert!(rest.is_empty(), "{t:?}: unexpected events {rest:?}");
     assert!(close.was_clean && close.code == 1000, "{t:?}: {close:?}");
-    peer.join().expect("raw peer");
+    peer.join();
 }
 
 fn frame_1024(b: Builder) -> Builder {

@@ -20,6 +20,6 @@ fn tcp_close_without_close_frame_is_abnormal() {
             matches!(error, Error::AbnormalClosure),
             "{t:?}: got {error:?}"
         );
-        peer.join().unwrap();
+        peer.join();
     }
 }

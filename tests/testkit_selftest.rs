@@ -1,16 +1,18 @@
 //! Proves the test peers in `tests/common` against tungstenite's *client* (not wsync): the raw
-//! peer's handshake and frame codec, and the tungstenite echo server.
+//! peer's handshake and frame codec, and the tungstenite echo server; and that the bounded waits
+//! of `tests/common/bounded.rs` and the raw peer's accept fail instead of hanging.
 
 mod common;
 
 use std::io::Write;
 use std::net::TcpStream;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::time::Instant;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use common::raw::{self, LenForm, RawConn, RawPeer};
 use common::server::{self, Transport};
-use common::WAIT;
+use common::{spawn_bounded, within, WAIT};
 use tungstenite::client::IntoClientRequest;
 use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::protocol::frame::CloseFrame;
@@ -58,7 +60,7 @@ fn raw_handshake_is_accepted_by_tungstenite() {
     }))
     .unwrap();
     ws.flush().unwrap();
-    peer.join().unwrap();
+    peer.join();
 }
 
 #[test]
@@ -81,7 +83,7 @@ fn a_wrong_accept_key_is_refused_by_tungstenite() {
         ),
         "{err:?}"
     );
-    peer.join().unwrap();
+    peer.join();
 }
 
 #[test]
@@ -117,7 +119,7 @@ fn client_frames_from_tungstenite_parse() {
     }))
     .unwrap();
     ws.flush().unwrap();
-    peer.join().unwrap();
+    peer.join();
 }
 
 #[test]
@@ -224,7 +226,7 @@ fn server_frames_are_read_by_tungstenite() {
         matches!(end, Err(tungstenite::Error::ConnectionClosed)),
         "{end:?}"
     );
-    peer.join().unwrap();
+    peer.join();
 }
 
 #[test]
@@ -245,7 +247,7 @@ fn frame_raw_writes_the_exact_first_byte() {
         "{err:?}"
     );
     drop(ws);
-    peer.join().unwrap();
+    peer.join();
 }
 
 #[test]
@@ -331,4 +333,93 @@ fn dropping_an_unused_server_does_not_block() {
         unreachable!("nobody connects")
     }));
     assert!(start.elapsed() < WAIT, "took {:?}", start.elapsed());
+}
+
+/// The text of a panic payload (`panic!` with a literal gives a `&str`, with arguments a
+/// `String`).
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "<not a string>".to_owned())
+}
+
+#[test]
+fn raw_accept_fails_when_nobody_connects() {
+    let peer = RawPeer::bind();
+    let start = Instant::now();
+    let payload = catch_unwind(AssertUnwindSafe(|| {
+        peer.accept_within(Duration::from_millis(200))
+    }))
+    .expect_err("accept must fail");
+    let text = panic_text(&*payload);
+    assert!(text.contains("no client connected within 200ms"), "{text}");
+    assert!(start.elapsed() < WAIT, "took {:?}", start.elapsed());
+}
+
+#[test]
+fn raw_accept_takes_a_client_that_comes() {
+    let peer = RawPeer::bind();
+    let _client = TcpStream::connect(("127.0.0.1", peer.port)).unwrap();
+    let conn = peer.accept_within(Duration::from_millis(200));
+    let tcp = conn.stream();
+    assert_eq!(tcp.read_timeout().unwrap(), Some(raw::READ_TIMEOUT));
+    assert_eq!(tcp.write_timeout().unwrap(), Some(raw::WRITE_TIMEOUT));
+}
+
+#[test]
+fn raw_peer_join_returns_the_result_and_reraises_a_panic() {
+    let peer = RawPeer::bind();
+    let mut client = TcpStream::connect(("127.0.0.1", peer.port)).unwrap();
+    let peer = peer.serve(|mut conn| conn.read_request().target().to_owned());
+    client
+        .write_all(b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n")
+        .unwrap();
+    assert_eq!(peer.join(), "/x");
+
+    let peer = RawPeer::bind();
+    let _client = TcpStream::connect(("127.0.0.1", peer.port)).unwrap();
+    let peer = peer.serve(|_conn| panic!("peer assertion failed"));
+    let payload = catch_unwind(AssertUnwindSafe(|| peer.join())).expect_err("join must panic");
+    assert_eq!(panic_text(&*payload), "peer assertion failed");
+}
+
+#[test]
+fn join_fails_on_a_thread_still_running() {
+    let (release, wait) = mpsc::channel::<()>();
+    let stuck = spawn_bounded("stuck", move || {
+        let _ = wait.recv();
+    });
+    let start = Instant::now();
+    let payload = catch_unwind(AssertUnwindSafe(|| {
+        stuck.join_within(Duration::from_millis(200))
+    }))
+    .expect_err("join must fail");
+    assert_eq!(
+        panic_text(&*payload),
+        "thread stuck still running after 200ms"
+    );
+    assert!(start.elapsed() < WAIT, "took {:?}", start.elapsed());
+    drop(release);
+}
+
+#[test]
+fn within_returns_the_result_or_fails_after_the_limit() {
+    assert_eq!(within(WAIT, || 6 * 7), 42);
+    let (release, wait) = mpsc::channel::<()>();
+    let payload = catch_unwind(AssertUnwindSafe(|| {
+        within(Duration::from_millis(200), move || {
+            let _ = wait.recv();
+        })
+    }))
+    .expect_err("within must fail");
+    assert_eq!(
+        panic_text(&*payload),
+        "the call did not return within 200ms"
+    );
+    drop(release);
+    let payload = catch_unwind(|| within(WAIT, || panic!("inner assertion failed")))
+        .expect_err("within must re-raise");
+    assert_eq!(panic_text(&*payload), "inner assertion failed");
 }

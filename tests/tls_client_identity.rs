@@ -5,12 +5,10 @@
 mod common;
 
 use std::io;
-use std::net::TcpListener;
-use std::thread::{self, JoinHandle};
 
 use common::server::echo_stream;
 use common::tls::{self, client_pem, client_pkcs12};
-use common::{expect_close, expect_error_then_close, expect_message, WAIT};
+use common::{expect_close, expect_error_then_close, expect_message, BoundedThread, RawPeer};
 use tungstenite::Message as PeerMessage;
 use wsync::{Builder, Message};
 
@@ -20,12 +18,12 @@ const CLIENT_CN: &str = "wsync-test-client";
 /// A wss peer for one connection that demands a client certificate from the test CA, tells the
 /// client the CN it saw (as a text message), then echoes until the client closes. Returns the
 /// URL and the peer thread, which yields the CN or the server's handshake error.
-fn client_cert_peer() -> (String, JoinHandle<io::Result<Option<String>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("local_addr").port();
-    let handle = thread::spawn(move || {
-        let (tcp, _) = listener.accept()?;
-        tcp.set_read_timeout(Some(WAIT))?;
+fn client_cert_peer() -> (String, BoundedThread<io::Result<Option<String>>>) {
+    // A raw peer over plain TCP, which runs its own TLS handshake.
+    let peer = RawPeer::bind();
+    let url = peer.wss_url();
+    let handle = peer.serve(|conn| {
+        let tcp = conn.into_tcp();
         let mut keep = tcp.try_clone()?;
         let (stream, cn) = match tls::accept_requiring_client_cert(tcp) {
             Ok(accepted) => accepted,
@@ -42,7 +40,7 @@ fn client_cert_peer() -> (String, JoinHandle<io::Result<Option<String>>>) {
         echo_stream(ws);
         Ok(cn)
     });
-    (format!("wss://localhost:{port}/"), handle)
+    (url, handle)
 }
 
 /// Connects with the identity `with` configures; the server must see the client's CN.
@@ -54,7 +52,7 @@ fn presents_identity(with: impl FnOnce(Builder) -> Builder) {
     assert_eq!(expect_message(&ws), Message::Text("still there".into()));
     ws.close().unwrap();
     assert!(expect_close(&ws).was_clean);
-    let cn = peer.join().expect("peer thread").expect("server side");
+    let cn = peer.join().expect("server side");
     assert_eq!(cn.as_deref(), Some(CLIENT_CN));
 }
 
@@ -91,7 +89,7 @@ fn no_identity_is_refused() {
         text.contains("certificate required") || text.contains("handshake failure"),
         "the error should carry the server's alert: {error:?}"
     );
-    let server = peer.join().expect("peer thread");
+    let server = peer.join();
     assert!(
         server.is_err(),
         "the server must refuse a client without a certificate: {server:?}"

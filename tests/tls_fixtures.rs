@@ -5,32 +5,29 @@
 mod common;
 
 use std::io::{self, Read, Write};
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
-use std::thread::{self, JoinHandle};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
 
 use common::tls::{self, Leaf};
+use common::{BoundedThread, RawPeer, WAIT};
 use openssl::asn1::Asn1Time;
 use openssl::nid::Nid;
 use openssl::pkcs12::Pkcs12;
 use openssl::x509::X509;
 
-/// Listens on 127.0.0.1 (port 0) and runs `serve` on a thread for the first connection.
-fn serve_once<T, F>(serve: F) -> (SocketAddr, JoinHandle<T>)
+/// A raw peer on 127.0.0.1 (port 0) that runs `serve` on the TCP stream of the first
+/// connection: its accept, reads, writes and join are all bounded.
+fn serve_once<T, F>(serve: F) -> (SocketAddr, BoundedThread<T>)
 where
     T: Send + 'static,
     F: FnOnce(TcpStream) -> T + Send + 'static,
 {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind 127.0.0.1:0");
-    let addr = listener.local_addr().expect("local address");
-    let handle = thread::spawn(move || {
-        let (tcp, _) = listener.accept().expect("accept a TCP connection");
-        serve(tcp)
-    });
-    (addr, handle)
+    let peer = RawPeer::bind();
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, peer.port));
+    (addr, peer.serve(move |conn| serve(conn.into_tcp())))
 }
 
 /// Server: handshake with `leaf`, read "ping", answer "pong"; returns what it read.
-fn ping_pong_server(leaf: Leaf) -> (SocketAddr, JoinHandle<io::Result<[u8; 4]>>) {
+fn ping_pong_server(leaf: Leaf) -> (SocketAddr, BoundedThread<io::Result<[u8; 4]>>) {
     serve_once(move |tcp| {
         let mut tls = tls::accept(tcp, leaf)?;
         let mut buf = [0u8; 4];
@@ -48,6 +45,10 @@ fn ping_pong_client(
     domain: &str,
 ) -> Result<(), String> {
     let tcp = TcpStream::connect(addr).map_err(|e| e.to_string())?;
+    tcp.set_read_timeout(Some(WAIT))
+        .map_err(|e| e.to_string())?;
+    tcp.set_write_timeout(Some(WAIT))
+        .map_err(|e| e.to_string())?;
     let mut tls = connector.connect(domain, tcp).map_err(|e| match e {
         native_tls::HandshakeError::Failure(e) => e.to_string(),
         native_tls::HandshakeError::WouldBlock(_) => "would block".to_owned(),
@@ -64,7 +65,7 @@ fn ping_pong_client(
 fn expect_rejected(leaf: Leaf, domain: &str) -> String {
     let (addr, server) = ping_pong_server(leaf);
     let client = ping_pong_client(&tls::client_connector(), addr, domain);
-    let server = server.join().expect("server thread");
+    let server = server.join();
     assert!(
         server.is_err(),
         "server side of {leaf:?} as {domain} should fail"
@@ -78,14 +79,14 @@ fn expect_rejected(leaf: Leaf, domain: &str) -> String {
 fn good_leaf_accepted_by_name() {
     let (addr, server) = ping_pong_server(Leaf::Good);
     ping_pong_client(&tls::client_connector(), addr, "localhost").expect("client by name");
-    assert_eq!(&server.join().unwrap().expect("server"), b"ping");
+    assert_eq!(&server.join().expect("server"), b"ping");
 }
 
 #[test]
 fn good_leaf_accepted_by_ip() {
     let (addr, server) = ping_pong_server(Leaf::Good);
     ping_pong_client(&tls::client_connector(), addr, "127.0.0.1").expect("client by IP");
-    assert_eq!(&server.join().unwrap().expect("server"), b"ping");
+    assert_eq!(&server.join().expect("server"), b"ping");
 }
 
 #[test]
@@ -94,7 +95,7 @@ fn good_leaf_rejected_without_the_ca() {
     let plain = native_tls::TlsConnector::new().unwrap();
     let err = ping_pong_client(&plain, addr, "localhost").expect_err("CA not trusted");
     assert!(err.contains("certificate verify failed"), "{err}");
-    assert!(server.join().unwrap().is_err());
+    assert!(server.join().is_err());
 }
 
 #[test]
@@ -118,7 +119,7 @@ fn wrong_host_leaf_accepted_for_its_own_host() {
     // The leaf is otherwise sound: only the name makes `wrong_host_leaf_rejected` fail.
     let (addr, server) = ping_pong_server(Leaf::WrongHost);
     ping_pong_client(&tls::client_connector(), addr, "example.com").expect("as example.com");
-    assert_eq!(&server.join().unwrap().expect("server"), b"ping");
+    assert_eq!(&server.join().expect("server"), b"ping");
 }
 
 #[test]
@@ -141,7 +142,7 @@ fn connector_with(identity: native_tls::Identity) -> native_tls::TlsConnector {
 }
 
 /// Server requiring a client certificate: handshake, read "ping", answer "pong"; returns the CN.
-fn client_cert_server() -> (SocketAddr, JoinHandle<io::Result<Option<String>>>) {
+fn client_cert_server() -> (SocketAddr, BoundedThread<io::Result<Option<String>>>) {
     serve_once(|tcp| {
         let (mut tls, common_name) = tls::accept_requiring_client_cert(tcp)?;
         let mut buf = [0u8; 4];
@@ -159,7 +160,7 @@ fn client_pkcs12_accepted_with_its_common_name() {
     let identity = native_tls::Identity::from_pkcs12(pkcs12, password).unwrap();
     let (addr, server) = client_cert_server();
     ping_pong_client(&connector_with(identity), addr, "localhost").expect("client");
-    let common_name = server.join().unwrap().expect("server accepts the client");
+    let common_name = server.join().expect("server accepts the client");
     assert_eq!(common_name.as_deref(), Some("wsync-test-client"));
 }
 
@@ -169,7 +170,7 @@ fn client_pem_accepted_with_its_common_name() {
     let identity = native_tls::Identity::from_pkcs8(cert, key).unwrap();
     let (addr, server) = client_cert_server();
     ping_pong_client(&connector_with(identity), addr, "localhost").expect("client");
-    let common_name = server.join().unwrap().expect("server accepts the client");
+    let common_name = server.join().expect("server accepts the client");
     assert_eq!(common_name.as_deref(), Some("wsync-test-client"));
 }
 
@@ -181,7 +182,6 @@ fn client_without_certificate_refused() {
     let client = ping_pong_client(&tls::client_connector(), addr, "localhost");
     let server_err = server
         .join()
-        .unwrap()
         .expect_err("server must refuse a client without certificate");
     assert!(
         server_err.to_string().contains("certificate"),
@@ -203,7 +203,7 @@ fn client_with_certificate_from_another_issuer_refused() {
     .unwrap();
     let (addr, server) = client_cert_server();
     let client = ping_pong_client(&connector_with(identity), addr, "localhost");
-    let server_err = server.join().unwrap().expect_err("foreign client cert");
+    let server_err = server.join().expect_err("foreign client cert");
     assert!(
         server_err.to_string().contains("certificate"),
         "{server_err}"

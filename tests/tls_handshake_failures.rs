@@ -6,11 +6,9 @@
 mod common;
 
 use std::io::Read;
-use std::net::TcpListener;
-use std::thread;
 
 use common::tls::Leaf;
-use common::{assert_disconnected, echo, expect_error_then_close, Transport};
+use common::{assert_disconnected, echo, expect_error_then_close, RawPeer, Transport};
 use wsync::{Builder, Error, ReadyState, WebSocket};
 
 /// One way to fail: starts a peer for one connection, returns its URL and a check of its side.
@@ -137,17 +135,16 @@ fn plain_tcp_server() {
     check("plain server", peer, common::builder, &|_| true);
 }
 
-/// A raw TCP listener for one connection: reads the ClientHello's record header, and the rest
-/// of the record when `whole`, then closes without answering. Closing with unread bytes makes
-/// the kernel reset the connection; closing after the whole record is a plain end of stream.
+/// A raw peer over plain TCP for one connection: reads the ClientHello's record header, and the
+/// rest of the record when `whole`, then closes without answering. Closing with unread bytes
+/// makes the kernel reset the connection; closing after the whole record is a plain end of
+/// stream.
 fn cut_short(whole: bool) -> Peer {
     Box::new(move || {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = listener.local_addr().expect("local_addr").port();
-        let handle = thread::spawn(move || {
-            let (mut tcp, _) = listener.accept().expect("accept");
-            tcp.set_read_timeout(Some(common::WAIT))
-                .expect("read timeout");
+        let peer = RawPeer::bind();
+        let url = peer.wss_url();
+        let handle = peer.serve(move |conn| {
+            let mut tcp = conn.into_tcp();
             let mut header = [0u8; 5];
             tcp.read_exact(&mut header).expect("read the record header");
             assert_eq!(header[0], 0x16, "a TLS handshake record");
@@ -158,8 +155,7 @@ fn cut_short(whole: bool) -> Peer {
                 assert_eq!(hello[0], 1, "a ClientHello");
             }
         });
-        let url = format!("wss://localhost:{port}/");
-        (url, Box::new(move || handle.join().expect("raw listener")))
+        (url, Box::new(move || handle.join()))
     })
 }
 

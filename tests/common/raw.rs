@@ -15,14 +15,19 @@
 //! ```
 
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::thread::{self, JoinHandle};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::Arc;
+use std::thread;
 use std::time::Duration;
 
 use base64::Engine as _;
 use sha1::{Digest, Sha1};
 
+use super::bounded::{spawn_bounded, BoundedThread};
 use super::server::{ServerStream, Transport};
+use super::WAIT;
 
 /// Opcode of a continuation frame (RFC 6455 §5.2: "%x0 denotes a continuation frame").
 pub const OP_CONT: u8 = 0x0;
@@ -41,7 +46,14 @@ pub const OP_PONG: u8 = 0xA;
 pub const WS_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 /// The safety-net read timeout of a [`RawConn`]: a broken test fails instead of hanging.
-pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
+pub const READ_TIMEOUT: Duration = WAIT;
+
+/// The safety-net write timeout of a [`RawConn`]: a peer writing to a client that stopped
+/// reading fails instead of hanging.
+pub const WRITE_TIMEOUT: Duration = WAIT;
+
+/// How long [`RawPeer::accept`] waits for a client before failing the test.
+pub const ACCEPT_WAIT: Duration = WAIT;
 
 /// A listening raw peer on `127.0.0.1:0`.
 #[derive(Debug)]
@@ -78,36 +90,64 @@ impl RawPeer {
         }
     }
 
+    /// The URL of this port for a client that speaks TLS: `wss://localhost:{port}/`, also for a
+    /// plain-TCP peer that runs (or refuses) the TLS handshake itself.
+    pub fn wss_url(&self) -> String {
+        format!("wss://localhost:{}/", self.port)
+    }
+
     /// [`RawPeer::spawn`] over the given transport.
-    pub fn spawn_on<F>(transport: Transport, f: F) -> (String, JoinHandle<()>)
+    pub fn spawn_on<T, F>(transport: Transport, f: F) -> (String, BoundedThread<T>)
     where
-        F: FnOnce(RawConn) + Send + 'static,
+        T: Send + 'static,
+        F: FnOnce(RawConn) -> T + Send + 'static,
     {
         let peer = RawPeer::bind_on(transport);
         let url = peer.url.clone();
-        let handle = thread::Builder::new()
-            .name(format!("raw-peer-{}", peer.port))
-            .spawn(move || f(peer.accept()))
-            .expect("spawn raw peer thread");
-        (url, handle)
+        (url, peer.serve(f))
     }
 
     /// Binds, then runs `f` on the first connection in a new thread. Returns the URL to connect
-    /// to and the thread, to join at the end of the test (its panic fails the test).
-    pub fn spawn<F>(f: F) -> (String, JoinHandle<()>)
+    /// to and the thread, to join at the end of the test: the join yields what `f` returned,
+    /// re-raises its panic, and fails the test if the thread is still running after
+    /// [`JOIN_WAIT`](super::JOIN_WAIT).
+    pub fn spawn<T, F>(f: F) -> (String, BoundedThread<T>)
     where
-        F: FnOnce(RawConn) + Send + 'static,
+        T: Send + 'static,
+        F: FnOnce(RawConn) -> T + Send + 'static,
     {
         RawPeer::spawn_on(Transport::Plain, f)
     }
 
-    /// Accepts one connection, with `TCP_NODELAY` and a [`READ_TIMEOUT`] read timeout.
+    /// Runs `f` on the first connection (see [`RawPeer::accept`]) in a new thread, as
+    /// [`RawPeer::spawn`] does, for a peer bound beforehand.
+    pub fn serve<T, F>(self, f: F) -> BoundedThread<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(RawConn) -> T + Send + 'static,
+    {
+        spawn_bounded(format!("raw-peer-{}", self.port), move || f(self.accept()))
+    }
+
+    /// Accepts one connection within [`ACCEPT_WAIT`], with `TCP_NODELAY`, a [`READ_TIMEOUT`]
+    /// read timeout and a [`WRITE_TIMEOUT`] write timeout; over TLS, completes the server side
+    /// of the TLS handshake. Fails the test when no client connects in time.
+    #[track_caller]
     pub fn accept(&self) -> RawConn {
-        let (stream, _) = self.listener.accept().expect("raw peer: accept");
+        self.accept_within(ACCEPT_WAIT)
+    }
+
+    /// [`RawPeer::accept`], failing the test when no client connects within `limit`.
+    #[track_caller]
+    pub fn accept_within(&self, limit: Duration) -> RawConn {
+        let (stream, _) = accept_tcp_within(&self.listener, limit);
         stream.set_nodelay(true).expect("TCP_NODELAY");
         stream
             .set_read_timeout(Some(READ_TIMEOUT))
             .expect("read timeout");
+        stream
+            .set_write_timeout(Some(WRITE_TIMEOUT))
+            .expect("write timeout");
         let stream = match self.transport {
             Transport::Plain => ServerStream::Plain(stream),
             Transport::Tls => ServerStream::Tls(
@@ -119,6 +159,39 @@ impl RawPeer {
             buf: Vec::new(),
         }
     }
+}
+
+/// Accepts one connection on `listener` (any listener, e.g. on `[::1]`), failing the test when
+/// none comes within `limit`. Returns the stream as accepted and the client's address.
+///
+/// A watchdog thread waits out `limit` and then wakes the blocked `accept` by connecting to
+/// the listener itself; accepting in time dismisses the watchdog. Nothing polls or sleeps.
+#[track_caller]
+pub fn accept_tcp_within(listener: &TcpListener, limit: Duration) -> (TcpStream, SocketAddr) {
+    let addr = listener.local_addr().expect("local_addr");
+    let expired = Arc::new(AtomicBool::new(false));
+    let (dismiss, dismissed) = mpsc::channel::<()>();
+    {
+        let expired = expired.clone();
+        thread::Builder::new()
+            .name(format!("accept-watchdog-{}", addr.port()))
+            .spawn(move || {
+                if let Err(RecvTimeoutError::Timeout) = dismissed.recv_timeout(limit) {
+                    expired.store(true, Ordering::SeqCst);
+                    let _ = TcpStream::connect(addr);
+                }
+            })
+            .expect("spawn the accept watchdog");
+    }
+    let accepted = listener.accept();
+    drop(dismiss);
+    if expired.load(Ordering::SeqCst) {
+        panic!(
+            "raw peer on port {}: no client connected within {limit:?}",
+            addr.port()
+        );
+    }
+    accepted.expect("raw peer: accept")
 }
 
 /// The client's opening handshake request, as read.
@@ -188,6 +261,20 @@ impl RawConn {
     /// The socket, e.g. to change its read timeout.
     pub fn stream(&self) -> &TcpStream {
         self.stream.tcp()
+    }
+
+    /// The plain TCP stream, for a peer that speaks something else on it (its own TLS, say).
+    /// Panics over TLS, or when bytes were read and not consumed.
+    pub fn into_tcp(self) -> TcpStream {
+        assert!(
+            self.buf.is_empty(),
+            "raw peer: unconsumed bytes {:?}",
+            self.buf
+        );
+        match self.stream {
+            ServerStream::Plain(tcp) => tcp,
+            ServerStream::Tls(_) => panic!("raw peer: into_tcp on a TLS connection"),
+        }
     }
 
     /// Sets the read timeout (default [`READ_TIMEOUT`]).
@@ -363,6 +450,22 @@ impl RawConn {
                 }
             };
         }
+    }
+
+    /// Reads the client's next frame and checks it is a pong carrying exactly `payload`: FIN
+    /// set, no RSV bits, masked (RFC 6455 §5.5.3: "A Pong frame sent in response to a Ping
+    /// frame must have identical "Application data" as found in the message body of the Ping
+    /// frame being replied to").
+    #[track_caller]
+    pub fn expect_pong(&mut self, payload: &[u8]) {
+        let f = self.read_frame();
+        assert_eq!(
+            (f.fin, f.rsv, f.opcode),
+            (true, 0, OP_PONG),
+            "expected a pong, got {f:?}"
+        );
+        assert!(f.mask.is_some(), "unmasked pong: {f:?}");
+        assert_eq!(f.payload, payload, "pong payload differs from the ping's");
     }
 
     /// Reads and discards until the client closes TCP: true when it did (EOF or reset) within

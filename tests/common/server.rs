@@ -9,18 +9,15 @@ use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::panic::resume_unwind;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
-use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::sync::Arc;
+use std::thread;
 
 use tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tungstenite::{Message, WebSocket};
 
+use super::bounded::{spawn_bounded, BoundedThread};
 use super::tls;
-use super::WAIT;
-
-/// How long [`Server::join`] waits for the peer thread before failing the test.
-pub const JOIN_WAIT: Duration = Duration::from_secs(20);
+use super::{JOIN_WAIT, WAIT};
 
 /// How the peer carries the WebSocket: plain TCP (`ws://`) or TLS (`wss://`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,9 +102,7 @@ pub struct Server {
     /// The listening port.
     pub port: u16,
     /// The peer thread, until joined.
-    handle: Option<JoinHandle<()>>,
-    /// Disconnects when the peer thread ends, however it ends.
-    done: mpsc::Receiver<()>,
+    handle: Option<BoundedThread<()>>,
     /// Set by the peer thread once it has accepted a connection.
     accepted: Arc<AtomicBool>,
     /// Set by `Drop` before it wakes a peer still waiting in `accept`.
@@ -117,17 +112,10 @@ pub struct Server {
 impl Server {
     /// Waits for the peer thread to finish and re-raises its panic, if any. Fails the test when
     /// the thread is still running after [`JOIN_WAIT`].
+    #[track_caller]
     pub fn join(mut self) {
         let handle = self.handle.take().expect("peer thread already joined");
-        if let Err(mpsc::RecvTimeoutError::Timeout) = self.done.recv_timeout(JOIN_WAIT) {
-            panic!(
-                "peer thread on port {} still running after {JOIN_WAIT:?}",
-                self.port
-            );
-        }
-        if let Err(payload) = handle.join() {
-            resume_unwind(payload);
-        }
+        handle.join();
     }
 }
 
@@ -141,11 +129,11 @@ impl Drop for Server {
             self.closing.store(true, Ordering::SeqCst);
             let _ = TcpStream::connect(("127.0.0.1", self.port));
         }
-        if let Err(mpsc::RecvTimeoutError::Timeout) = self.done.recv_timeout(WAIT) {
+        if !handle.finished_within(WAIT) {
             eprintln!("peer thread on port {} still running; detached", self.port);
             return;
         }
-        if let Err(payload) = handle.join() {
+        if let Err(payload) = handle.into_result() {
             if !thread::panicking() {
                 resume_unwind(payload);
             }
@@ -169,40 +157,33 @@ where
     };
     let accepted = Arc::new(AtomicBool::new(false));
     let closing = Arc::new(AtomicBool::new(false));
-    let (done_tx, done) = mpsc::channel::<()>();
     let (thread_accepted, thread_closing) = (accepted.clone(), closing.clone());
-    let handle = thread::Builder::new()
-        .name(format!("peer-{port}"))
-        .spawn(move || {
-            // Dropped when this thread ends, even by a panic: `done` then disconnects.
-            let _done = done_tx;
-            let (tcp, _) = listener.accept().expect("peer: accept");
-            thread_accepted.store(true, Ordering::SeqCst);
-            if thread_closing.load(Ordering::SeqCst) {
-                return;
-            }
-            drop(listener);
-            tcp.set_nodelay(true).expect("peer: TCP_NODELAY");
-            tcp.set_read_timeout(Some(WAIT))
-                .expect("peer: read timeout");
-            let stream = match transport {
-                Transport::Plain => ServerStream::Plain(tcp),
-                Transport::Tls => match tls::accept(tcp, tls::Leaf::Good) {
-                    Ok(s) => ServerStream::Tls(s),
-                    Err(e) => {
-                        eprintln!("peer: TLS handshake failed: {e}");
-                        return;
-                    }
-                },
-            };
-            run(stream);
-        })
-        .expect("spawn peer thread");
+    let handle = spawn_bounded(format!("peer-{port}"), move || {
+        let (tcp, _) = listener.accept().expect("peer: accept");
+        thread_accepted.store(true, Ordering::SeqCst);
+        if thread_closing.load(Ordering::SeqCst) {
+            return;
+        }
+        drop(listener);
+        tcp.set_nodelay(true).expect("peer: TCP_NODELAY");
+        tcp.set_read_timeout(Some(WAIT))
+            .expect("peer: read timeout");
+        let stream = match transport {
+            Transport::Plain => ServerStream::Plain(tcp),
+            Transport::Tls => match tls::accept(tcp, tls::Leaf::Good) {
+                Ok(s) => ServerStream::Tls(s),
+                Err(e) => {
+                    eprintln!("peer: TLS handshake failed: {e}");
+                    return;
+                }
+            },
+        };
+        run(stream);
+    });
     Server {
         url,
         port,
         handle: Some(handle),
-        done,
         accepted,
         closing,
     }

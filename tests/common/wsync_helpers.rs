@@ -4,6 +4,9 @@
 
 use wsync::{CloseEvent, Error, Event, Message, ReadyState, RecvTimeoutError, WebSocket};
 
+use super::bounded::{spawn_bounded, BoundedThread};
+use super::raw::RawPeer;
+use super::server::Transport;
 use super::WAIT;
 
 /// The next event, waiting at most [`WAIT`]; panics when none comes.
@@ -76,6 +79,49 @@ pub fn assert_disconnected(ws: &WebSocket) {
     }
 }
 
+/// A connection failed by what a raw peer sent: connects over `t` (the builder passed through
+/// `configure`) to a raw peer that, after the handshake, writes `bytes` (ignoring write errors:
+/// the client may fail and close before reading them all), reads the client's close frame and
+/// then reads until the client closes TCP. The peer writes nothing more, so the client must
+/// fail on the bytes it has, without waiting for more or for EOF.
+///
+/// Checks that the application gets the messages `before`, then an `Error` and `Close` 1006
+/// ([`expect_error_then_close`]), that the ready state is CLOSED, that the client's close frame
+/// carried `code`, and that the client closed TCP. Returns the error for the caller to check.
+pub fn failed_by_peer_bytes(
+    t: Transport,
+    configure: impl FnOnce(wsync::Builder) -> wsync::Builder,
+    bytes: Vec<u8>,
+    before: &[Message],
+    code: u16,
+) -> Error {
+    let (url, peer) = RawPeer::spawn_on(t, move |mut conn| {
+        conn.handshake();
+        let _ = conn.try_write(&bytes);
+        // Waits at most the raw peer's read timeout: a client that waits for the rest of a
+        // frame or message makes this fail.
+        let close = conn.expect_close();
+        (close, conn.read_to_eof())
+    });
+    let ws = configure(builder(&url)).connect().expect("connect");
+    for m in before {
+        assert_eq!(&expect_message(&ws), m, "{t:?}");
+    }
+    let (error, _close) = expect_error_then_close(&ws);
+    assert_eq!(ws.ready_state(), ReadyState::Closed, "{t:?}: {error:?}");
+    let (close, eof) = peer.join();
+    assert_eq!(
+        close.map(|(c, _)| c),
+        Some(code),
+        "{t:?}: close code the client sent for {error:?}"
+    );
+    assert!(
+        eof,
+        "{t:?}: the client did not close TCP after failing with {error:?}"
+    );
+    error
+}
+
 /// A builder for `url` that trusts the test CA, so the same test runs over ws:// and wss://.
 pub fn builder(url: &str) -> wsync::Builder {
     WebSocket::builder(url).add_root_certificate_pem(super::tls::ca_pem())
@@ -91,13 +137,11 @@ pub const BLOCKING_SEND: usize = 32 << 20;
 
 /// Connects to `url` (close timeout 300 ms) and starts a [`BLOCKING_SEND`]-byte send on a
 /// thread of its own, returning once it has begun (`buffered_amount` is above 0); with a peer
-/// that does not read, the send then blocks, holding the writer. The handle yields its result.
+/// that does not read, the send then blocks, holding the writer. The thread yields the send's
+/// result; its join fails the test if the send never returns.
 pub fn connect_and_block_a_send(
     url: &str,
-) -> (
-    std::sync::Arc<WebSocket>,
-    std::thread::JoinHandle<wsync::Result<()>>,
-) {
+) -> (std::sync::Arc<WebSocket>, BoundedThread<wsync::Result<()>>) {
     let ws = std::sync::Arc::new(
         builder(url)
             .close_timeout(std::time::Duration::from_millis(300))
@@ -106,7 +150,7 @@ pub fn connect_and_block_a_send(
     );
     let sender = {
         let ws = ws.clone();
-        std::thread::spawn(move || ws.send(vec![7u8; BLOCKING_SEND]))
+        spawn_bounded("blocked-send", move || ws.send(vec![7u8; BLOCKING_SEND]))
     };
     let deadline = std::time::Instant::now() + WAIT;
     while ws.buffered_amount() == 0 {
