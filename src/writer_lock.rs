@@ -3,8 +3,8 @@
 //! Senders hold the writer while they write, and a write blocks while the server is not reading.
 //! If the reader thread waited for the writer to answer a ping, it would stop reading meanwhile:
 //! with a server that stops reading until it can write, both sides would wait for ever. So the
-//! reader never waits: it leaves its pong here, and whoever holds the writer writes it on the
-//! way out. Nor does it write the pong itself when the writer is free: that write, too, blocks
+//! reader never waits: it leaves its pong here, and whoever takes the writer next writes it
+//! first, or whoever holds it writes it on the way out. Nor does it write the pong itself when the writer is free: that write, too, blocks
 //! while the server is not reading and the socket's send buffer is full. A short-lived thread
 //! writes it instead, one at a time per connection. Waiting pongs go out in the order of their
 //! pings, each answered, up to [`MAX_WAITING_PONGS`]; beyond that the oldest are dropped, as
@@ -50,10 +50,31 @@ impl WriterLock {
     /// Waits for the writer.
     pub(crate) fn lock(&self) -> WriterGuard<'_> {
         let guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        self.held(guard)
+    }
+
+    /// The writer, just taken. Pongs waiting go out first: their pings came before anything the
+    /// application may be answering now (RFC 6455 §5.5.2: "An endpoint MAY send a Pong frame
+    /// as soon as is practical"; the pong of a ping that came before a message goes out before
+    /// the reply to that message). A failed write is left for the holder's own write to meet.
+    fn held<'a>(&'a self, mut guard: MutexGuard<'a, Writer>) -> WriterGuard<'a> {
+        if self.pong_waiting.load(Ordering::SeqCst) {
+            self.pong_waiting.store(false, Ordering::SeqCst);
+            let _ = self.write_waiting(&mut guard);
+        }
         WriterGuard {
             lock: self,
             guard: Some(guard),
         }
+    }
+
+    /// Writes the waiting pongs, oldest first.
+    fn write_waiting(&self, writer: &mut Writer) -> io::Result<()> {
+        let waiting = std::mem::take(&mut *self.pong.lock().unwrap_or_else(|e| e.into_inner()));
+        for payload in waiting {
+            writer.control(opcode::PONG, &payload)?;
+        }
+        Ok(())
     }
 
     /// The writer, if no one holds it.
@@ -63,10 +84,7 @@ impl WriterLock {
             Err(TryLockError::Poisoned(e)) => e.into_inner(),
             Err(TryLockError::WouldBlock) => return None,
         };
-        Some(WriterGuard {
-            lock: self,
-            guard: Some(guard),
-        })
+        Some(self.held(guard))
     }
 
     /// Answers a ping without waiting and without writing on this thread: the pong is left for
@@ -136,12 +154,9 @@ impl WriterLock {
                 Err(TryLockError::WouldBlock) => return Ok(()),
             };
             self.pong_waiting.store(false, Ordering::SeqCst);
-            let waiting = std::mem::take(&mut *self.pong.lock().unwrap_or_else(|e| e.into_inner()));
-            for payload in waiting {
-                if let Err(e) = writer.control(opcode::PONG, &payload) {
-                    writer.broken();
-                    return Err(e);
-                }
+            if let Err(e) = self.write_waiting(&mut writer) {
+                writer.broken();
+                return Err(e);
             }
         }
         Ok(())
@@ -221,6 +236,18 @@ mod tests {
         assert!(!lock.pong_waiting.load(Ordering::SeqCst));
         lock.lock().control(opcode::PING, b"after").unwrap();
         assert_eq!(next(&mut peer), (opcode::PING, b"after".to_vec()));
+    }
+
+    #[test]
+    fn a_sender_writes_waiting_pongs_before_its_own_frame() {
+        let (lock, mut peer) = pair();
+        // A pong left while no one held the writer, its thread not yet there.
+        lock.pong.lock().unwrap().push_back(b"ping first".to_vec());
+        lock.pong_waiting.store(true, Ordering::SeqCst);
+        lock.lock().control(opcode::TEXT, b"reply").unwrap();
+        assert_eq!(next(&mut peer), (opcode::PONG, b"ping first".to_vec()));
+        assert_eq!(next(&mut peer), (opcode::TEXT, b"reply".to_vec()));
+        assert!(!lock.pong_waiting.load(Ordering::SeqCst));
     }
 
     #[test]
