@@ -6,8 +6,8 @@ mod common;
 use std::sync::mpsc;
 
 use common::{
-    connect_and_block_a_send, expect_error_then_close, wait_for_test, within, RawPeer, Transport,
-    WAIT,
+    blocked_send_failed, connect_and_block_a_send, expect_error_then_close, wait_for_test, within,
+    RawPeer, Transport, WAIT,
 };
 use wsync::ReadyState;
 
@@ -24,15 +24,10 @@ fn close_while_send_blocked(t: Transport) {
         let ws = ws.clone();
         within(WAIT, move || ws.close()).expect("close");
     }
-    assert!(
-        sender.join().is_err(),
-        "{t:?}: the blocked send returned Ok"
-    );
     let (_, close) = expect_error_then_close(&ws);
     assert!(close.code == 1006 && !close.was_clean, "{t:?}: {close:?}");
     assert_eq!(ws.ready_state(), ReadyState::Closed);
-    done_tx.send(()).unwrap();
-    peer.join();
+    blocked_send_failed(t, sender, done_tx, peer);
 }
 
 #[test]

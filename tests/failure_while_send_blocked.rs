@@ -7,7 +7,8 @@ mod common;
 use std::sync::mpsc;
 
 use common::{
-    connect_and_block_a_send, expect_error_then_close, frame_raw, wait_for_test, RawPeer, Transport,
+    blocked_send_failed, connect_and_block_a_send, expect_error_then_close, frame_raw,
+    wait_for_test, RawPeer, Transport,
 };
 use wsync::{Error, ProtocolError};
 
@@ -30,12 +31,7 @@ fn failure_while_send_blocked(t: Transport) {
         "{t:?}: {error:?}"
     );
     assert_eq!(close.code, 1006, "{t:?}: {close:?}");
-    assert!(
-        sender.join().is_err(),
-        "{t:?}: the blocked send returned Ok"
-    );
-    done_tx.send(()).unwrap();
-    peer.join();
+    blocked_send_failed(t, sender, done_tx, peer);
 }
 
 #[test]

@@ -8,7 +8,8 @@ use std::sync::mpsc;
 use std::time::Instant;
 
 use common::{
-    close_frame, connect_and_block_a_send, expect_close, wait_for_test, RawPeer, Transport, WAIT,
+    blocked_send_failed, close_frame, connect_and_block_a_send, expect_close, wait_for_test,
+    RawPeer, Transport, WAIT,
 };
 
 /// Waits until the client's bytes waiting in `conn`'s receive queue reach `at_least`, without
@@ -42,12 +43,7 @@ fn server_close_while_send_blocked(t: Transport) {
         !close.was_clean,
         "{t:?}: our close frame never went out, so the close is not clean: {close:?}"
     );
-    assert!(
-        sender.join().is_err(),
-        "{t:?}: the blocked send returned Ok"
-    );
-    done_tx.send(()).unwrap();
-    peer.join();
+    blocked_send_failed(t, sender, done_tx, peer);
 }
 
 #[test]

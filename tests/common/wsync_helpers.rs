@@ -159,3 +159,20 @@ pub fn connect_and_block_a_send(
     }
     (ws, sender)
 }
+
+/// Ends a test of [`connect_and_block_a_send`]: the blocked send must have failed (not hung,
+/// not succeeded); then lets the peer go and joins it.
+#[track_caller]
+pub fn blocked_send_failed<T>(
+    t: Transport,
+    sender: BoundedThread<wsync::Result<()>>,
+    release_peer: std::sync::mpsc::Sender<()>,
+    peer: BoundedThread<T>,
+) -> T {
+    assert!(
+        sender.join().is_err(),
+        "{t:?}: the blocked send returned Ok"
+    );
+    release_peer.send(()).unwrap();
+    peer.join()
+}
