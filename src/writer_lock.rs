@@ -4,9 +4,10 @@
 //! If the reader thread waited for the writer to answer a ping, it would stop reading meanwhile:
 //! with a server that stops reading until it can write, both sides would wait for ever. So the
 //! reader never waits: it leaves its pong here, and whoever takes the writer next writes it
-//! first, or whoever holds it writes it on the way out. Nor does it write the pong itself when the writer is free: that write, too, blocks
-//! while the server is not reading and the socket's send buffer is full. A short-lived thread
-//! writes it instead, one at a time per connection. Waiting pongs go out in the order of their
+//! first, or whoever holds it writes it on the way out. Nor does the reader write the pong
+//! itself when the writer is free: that write, too, blocks while the server is not reading and
+//! the socket's send buffer is full. A short-lived thread writes it instead, one at a time per
+//! connection. Waiting pongs go out in the order of their
 //! pings, each answered, up to [`MAX_WAITING_PONGS`]; beyond that the oldest are dropped, as
 //! RFC 6455 §5.5.3 allows: "If an endpoint receives a Ping frame and has not yet sent Pong
 //! frame(s) in response to previous Ping frame(s), the endpoint MAY elect to send a Pong frame
@@ -28,7 +29,7 @@ const MAX_WAITING_PONGS: usize = 16;
 /// The pong thread's stack: enough for a TLS write.
 const PONG_THREAD_STACK: usize = 128 << 10;
 
-/// The writer, behind a lock that delivers waiting pongs when it is released.
+/// The writer, behind a lock that writes waiting pongs when it is taken or released.
 #[derive(Debug, Default)]
 pub(crate) struct WriterLock {
     writer: Mutex<Writer>,
