@@ -3,14 +3,12 @@
 mod common;
 
 use std::collections::HashSet;
-use std::sync::mpsc;
 
 use common::{builder, expect_close, ping, RawPeer, Transport, OP_CLOSE, OP_PONG};
 
 #[test]
 fn each_frame_has_its_own_nonzero_key() {
     for t in Transport::ALL {
-        let (tx, rx) = mpsc::channel();
         let (url, peer) = RawPeer::spawn_on(t, move |mut conn| {
             conn.handshake();
             // 20 messages of 25 bytes at fragment size 10: 60 frames.
@@ -25,7 +23,7 @@ fn each_frame_has_its_own_nonzero_key() {
             let close = conn.read_frame();
             assert_eq!(close.opcode, OP_CLOSE, "{close:?}");
             frames.push(close);
-            tx.send(frames).unwrap();
+            frames
         });
         let ws = builder(&url).fragment_size(10).connect().expect("connect");
         for i in 0..20u8 {
@@ -33,8 +31,7 @@ fn each_frame_has_its_own_nonzero_key() {
         }
         let close = expect_close(&ws);
         assert!(close.was_clean, "{t:?}: {close:?}");
-        peer.join();
-        let frames = rx.recv().unwrap();
+        let frames = peer.join();
         let keys: Vec<[u8; 4]> = frames
             .iter()
             .map(|f| {

@@ -17,7 +17,7 @@ fn failure_while_send_blocked(t: Transport) {
     let (done_tx, done) = mpsc::channel::<()>();
     let (url, peer) = RawPeer::spawn_on(t, move |mut conn| {
         conn.handshake();
-        sending.recv().expect("the test's signal");
+        wait_for_test(&sending);
         // Opcode 3 is reserved: the client must fail the connection. Then read nothing, and
         // keep the connection open until the test is done.
         conn.write(&frame_raw(0x83, b""));

@@ -7,8 +7,8 @@ mod common;
 use std::sync::mpsc;
 
 use common::{
-    close_frame, connect_and_block_a_send, expect_close, expect_message, ping, text, RawPeer,
-    Transport, BLOCKING_SEND, OP_BINARY, OP_CONT, OP_PONG,
+    close_frame, connect_and_block_a_send, expect_close, expect_message, ping, text, wait_for_test,
+    RawPeer, Transport, BLOCKING_SEND, OP_BINARY, OP_CONT, OP_PONG,
 };
 use wsync::Message;
 
@@ -20,14 +20,14 @@ fn ping_while_send_blocked(t: Transport) {
     let (delivered_tx, delivered) = mpsc::channel::<()>();
     let (url, peer) = RawPeer::spawn_on(t, move |mut conn| {
         conn.handshake();
-        sending.recv().expect("the test's signal");
+        wait_for_test(&sending);
         // The client's writer is held by a send that this peer is not reading.
         let mut bytes = ping(b"p");
         for i in 0..AFTER {
             bytes.extend(text(&i.to_string()));
         }
         conn.write(&bytes);
-        delivered.recv().expect("the test's signal");
+        wait_for_test(&delivered);
         // Now read: the whole message, then the pong.
         let mut data = 0;
         loop {

@@ -7,8 +7,8 @@ mod common;
 use std::sync::mpsc;
 
 use common::{
-    binary, connect, drain_to_close, expect_message, frame, text, BoundedThread, RawPeer,
-    Transport, OP_BINARY, OP_CONT, OP_TEXT,
+    binary, connect, drain_to_close, expect_message, frame, text, wait_for_test, BoundedThread,
+    RawPeer, Transport, OP_BINARY, OP_CONT, OP_TEXT,
 };
 use wsync::{Message, WebSocket};
 
@@ -54,7 +54,7 @@ fn messages_before_an_unfinished_one_are_delivered_without_waiting_for_it() {
             first.extend(binary(&[1, 2, 3]));
             first.extend(&whole[..cut]);
             conn.write(&first);
-            wait.recv().expect("the test's go-ahead");
+            wait_for_test(&wait);
             // The rest, then a fragmented text whose first fragment shares a write with a
             // small message, and whose last comes after the client had the others.
             let bytes = text2.as_bytes();
@@ -62,7 +62,7 @@ fn messages_before_an_unfinished_one_are_delivered_without_waiting_for_it() {
             second.extend(text("b"));
             second.extend(frame(false, OP_TEXT, &bytes[..1001]));
             conn.write(&second);
-            wait.recv().expect("the test's go-ahead");
+            wait_for_test(&wait);
             let mut third = frame(false, OP_CONT, &bytes[1001..70_000]);
             third.extend(frame(true, OP_CONT, &bytes[70_000..]));
             third.extend(text("c"));
@@ -102,7 +102,7 @@ fn a_large_frame_whose_header_came_alone_after_a_message_arrives_intact() {
             let mut first = text("before");
             first.extend(&whole[..header_len]);
             conn.write(&first);
-            wait.recv().expect("the test's go-ahead");
+            wait_for_test(&wait);
             let mut rest = whole[header_len..].to_vec();
             rest.extend(common::close_frame(1000, ""));
             conn.write(&rest);
