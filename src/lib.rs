@@ -2,33 +2,26 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod batch;
+// The public API, on top: the handle, its constructors and builder, the configuration's
+// defaults, events, errors and payloads.
 mod builder;
-mod close;
-mod decoder;
+mod config;
 mod error;
 mod event;
-mod frame;
-mod handshake;
 mod payload;
-mod pool;
-mod reader;
-mod shared;
-mod spin;
-mod target;
-mod timer;
-#[cfg(feature = "native-tls")]
-mod tls;
-mod tls_config;
-mod transport;
-mod utf8;
 mod websocket;
-mod writer;
-mod writer_lock;
 
-pub use batch::Batch;
+// The protocol core: RFC 6455 as pure code, no I/O.
+mod proto;
+
+// The I/O edge, which calls the core.
+mod connection;
+mod delivery;
+mod sync;
+mod transport;
+
 pub use builder::Builder;
-pub use builder::{
+pub use config::{
     DEFAULT_CLOSE_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_EVENT_QUEUE_BYTES,
     DEFAULT_EVENT_QUEUE_CAPACITY, DEFAULT_FRAGMENT_SIZE, DEFAULT_HANDSHAKE_TIMEOUT,
     DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RESPONSE_SIZE,
@@ -39,6 +32,7 @@ pub use builder::{
 pub use crossbeam_channel;
 /// Errors of [`WebSocket::recv_timeout`] and [`WebSocket::try_recv`].
 pub use crossbeam_channel::{RecvTimeoutError, TryRecvError};
+pub use delivery::batch::Batch;
 pub use error::{Error, HandshakeError, ProtocolError, Result, Timeout};
 pub use event::{CloseEvent, Event, Message, ReadyState};
 pub use payload::Payload;

@@ -6,17 +6,15 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
 
-use crate::batch::Batch;
-use crate::builder::{Builder, Config};
-use crate::close::validate_user_close;
+use crate::config::Config;
+use crate::connection::{self, Connection};
+use crate::delivery::batch::Batch;
+use crate::delivery::pool::Pool;
 use crate::error::{Error, Result};
 use crate::event::{Event, ReadyState};
 use crate::payload::Payload;
-use crate::pool::Pool;
-use crate::reader::{self, Setup};
-use crate::shared::Shared;
-use crate::spin;
-use crate::target;
+use crate::proto::close::validate_user_close;
+use crate::sync::{lock, spin};
 
 /// A WebSocket client connection with the browser's API.
 ///
@@ -29,7 +27,7 @@ use crate::target;
 /// ends when the server answers, or at the latest after the close timeout.
 #[derive(Debug)]
 pub struct WebSocket {
-    shared: Arc<Shared>,
+    connection: Arc<Connection>,
     /// Batches of events, one per read of the reader thread.
     events: Receiver<Batch>,
     /// Batches taken from the channel whose events are not all returned yet.
@@ -41,70 +39,14 @@ pub struct WebSocket {
 }
 
 impl WebSocket {
-    /// The browser's `new WebSocket(url)`: validates `url` and starts connecting in the
-    /// background. Returns in [`ReadyState::Connecting`]; an [`Event::Open`], or an
-    /// [`Event::Error`] then [`Event::Close`], follows.
-    ///
-    /// Fails at once with [`Error::Syntax`] for a URL the browser would refuse, and with
-    /// [`Error::Security`] for a blocked port.
-    pub fn new(url: &str) -> Result<WebSocket> {
-        Builder::new(url).build()
-    }
-
-    /// The browser's `new WebSocket(url, protocols)`: like [`WebSocket::new`], offering the
-    /// given subprotocols, most preferred first. A duplicate or one that is not an HTTP token is
-    /// an [`Error::Syntax`].
-    pub fn with_protocols<I, S>(url: &str, protocols: I) -> Result<WebSocket>
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        Builder::new(url).protocols(protocols).build()
-    }
-
-    /// Connects and waits until the socket is OPEN, or returns why it could not open. For
-    /// scripts: `let ws = WebSocket::connect("ws://...")?;`.
-    pub fn connect(url: &str) -> Result<WebSocket> {
-        Builder::new(url).connect()
-    }
-
-    /// Configures a socket: subprotocols, headers, timeouts, limits. See [`Builder`].
-    pub fn builder(url: &str) -> Builder {
-        Builder::new(url)
-    }
-
-    /// Validates the target, then hands the connection to a new reader thread.
+    /// Starts the connection (see [`connection::start`]) and wraps it in a handle.
     pub(crate) fn start(url: &str, config: Config) -> Result<WebSocket> {
-        let target = target::parse(url)?;
-        #[cfg(feature = "native-tls")]
-        let tls = match target.secure {
-            true => Some(config.tls.connector()?),
-            false => None,
-        };
-        #[cfg(not(feature = "native-tls"))]
-        if target.secure {
-            return Err(Error::TlsUnavailable);
-        }
-        let (tx, rx) = crossbeam_channel::bounded(config.event_queue_capacity);
-        let pool = Arc::new(Pool::new(config.event_queue_bytes));
-        let shared = Arc::new(Shared::new(
-            target.url.to_string(),
-            config.close_timeout,
-            config.fragment_size,
-        ));
-        let setup = Setup {
-            target,
-            config,
-            #[cfg(feature = "native-tls")]
-            tls,
-            pool: pool.clone(),
-        };
-        reader::spawn(shared.clone(), setup, tx)?;
+        let started = connection::start(url, config)?;
         Ok(WebSocket {
-            shared,
-            events: rx,
+            connection: started.connection,
+            events: started.events,
             pending: Mutex::new(VecDeque::new()),
-            pool,
+            pool: started.pool,
             spin: spin::Budget::default(),
         })
     }
@@ -127,8 +69,8 @@ impl WebSocket {
     /// and the connection fails (an `Error` then a `Close` event follow).
     pub fn send<'a>(&self, data: impl Into<Payload<'a>>) -> Result<()> {
         match data.into() {
-            Payload::Text(t) => self.shared.send(true, t.as_bytes()),
-            Payload::Binary(b) => self.shared.send(false, &b),
+            Payload::Text(t) => self.connection.send(true, t.as_bytes()),
+            Payload::Binary(b) => self.connection.send(false, &b),
         }
     }
 
@@ -147,7 +89,8 @@ impl WebSocket {
         I: IntoIterator<Item = P>,
         P: Into<Payload<'a>>,
     {
-        self.shared.send_batch(messages.into_iter().map(Into::into))
+        self.connection
+            .send_batch(messages.into_iter().map(Into::into))
     }
 
     /// The browser's `close()`: starts the closing handshake with a close frame with no body
@@ -157,42 +100,42 @@ impl WebSocket {
     /// it at most the close timeout, then shuts the socket down: that send fails, and the
     /// connection ends with [`Event::Error`] and a `Close` with code 1006.
     pub fn close(&self) -> Result<()> {
-        self.shared.close(None, "")
+        self.connection.close(None, "")
     }
 
     /// The browser's `close(code, reason)`. `code` must be 1000 or 3000–4999, else
     /// [`Error::InvalidAccess`]; `reason` at most 123 bytes of UTF-8, else [`Error::Syntax`].
     pub fn close_with(&self, code: u16, reason: &str) -> Result<()> {
         validate_user_close(code, reason)?;
-        self.shared.close(Some(code), reason)
+        self.connection.close(Some(code), reason)
     }
 
     /// The browser's `readyState`. Lock-free; callable from any thread.
     pub fn ready_state(&self) -> ReadyState {
-        self.shared.ready_state()
+        self.connection.state.ready_state()
     }
 
     /// The browser's `bufferedAmount`: bytes passed to `send` and not yet written to the socket.
     /// It returns to 0 once sends complete while open; data sent after the close started is
     /// counted and never subtracted. Lock-free; callable from any thread.
     pub fn buffered_amount(&self) -> u64 {
-        self.shared.buffered_amount()
+        self.connection.state.buffered_amount()
     }
 
     /// The browser's `protocol`: the subprotocol the server chose, empty until open or if none.
     pub fn protocol(&self) -> &str {
-        self.shared.protocol()
+        self.connection.state.protocol()
     }
 
     /// The browser's `extensions`: the extensions the server selected, empty until open or if
     /// none.
     pub fn extensions(&self) -> &str {
-        self.shared.extensions()
+        self.connection.state.extensions()
     }
 
     /// The browser's `url`: the URL as resolved (absolute, `ws` or `wss`).
     pub fn url(&self) -> &str {
-        &self.shared.url
+        self.connection.state.url()
     }
 
     /// Waits for the next event; `None` once the channel has disconnected after `Close`.
@@ -222,9 +165,9 @@ impl WebSocket {
     ) -> std::result::Result<Event, E> {
         let ask = {
             let mut pending = self.pending();
-            let ask = self.shared.asking();
+            let ask = self.connection.progress.asking();
             if let Some(event) = self.take(&mut pending) {
-                self.shared.took(ask);
+                self.connection.progress.took(ask);
                 return Ok(event);
             }
             ask
@@ -243,7 +186,7 @@ impl WebSocket {
             pending.push_back(batch);
             // Batches are never sent empty, so this always finds one.
             if let Some(event) = self.take(&mut pending) {
-                self.shared.took(ask);
+                self.connection.progress.took(ask);
                 return Ok(event);
             }
         }
@@ -281,7 +224,7 @@ impl WebSocket {
 
     /// The events at hand, locked.
     fn pending(&self) -> MutexGuard<'_, VecDeque<Batch>> {
-        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.pending)
     }
 
     /// The channel the events arrive on, for `crossbeam_channel::select!` over several sockets
@@ -312,7 +255,7 @@ impl WebSocket {
     /// queue is empty, through [`recv`](WebSocket::recv) and its siblings when the application
     /// asks for the next event, which leaves it time to answer the last one first.
     pub fn events(&self) -> &Receiver<Batch> {
-        self.shared.expose_receiver();
+        self.connection.progress.expose_receiver();
         &self.events
     }
 
@@ -352,7 +295,7 @@ impl Drop for WebSocket {
     /// timeout.
     fn drop(&mut self) {
         self.pool.close();
-        let _ = self.shared.close(Some(1001), "");
+        let _ = self.connection.close(Some(1001), "");
     }
 }
 

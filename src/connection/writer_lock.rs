@@ -19,8 +19,9 @@ use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{fence, AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
-use crate::frame::opcode;
-use crate::writer::Writer;
+use crate::connection::writer::Writer;
+use crate::proto::frame::opcode;
+use crate::sync::lock;
 
 /// The most pongs that wait for the writer; a ping flood while a send is blocked holds at most
 /// this many payloads of at most 125 bytes.
@@ -50,7 +51,7 @@ pub(crate) struct WriterGuard<'a> {
 impl WriterLock {
     /// Waits for the writer.
     pub(crate) fn lock(&self) -> WriterGuard<'_> {
-        let guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let guard = lock(&self.writer);
         self.held(guard)
     }
 
@@ -71,7 +72,7 @@ impl WriterLock {
 
     /// Writes the waiting pongs, oldest first.
     fn write_waiting(&self, writer: &mut Writer) -> io::Result<()> {
-        let waiting = std::mem::take(&mut *self.pong.lock().unwrap_or_else(|e| e.into_inner()));
+        let waiting = std::mem::take(&mut *lock(&self.pong));
         for payload in waiting {
             writer.control(opcode::PONG, &payload)?;
         }
@@ -95,7 +96,7 @@ impl WriterLock {
     /// writer broken; the reader learns of the failure from its own reads.
     pub(crate) fn pong(self: &Arc<Self>, payload: &[u8]) {
         {
-            let mut waiting = self.pong.lock().unwrap_or_else(|e| e.into_inner());
+            let mut waiting = lock(&self.pong);
             if waiting.len() == MAX_WAITING_PONGS {
                 waiting.pop_front();
             }
@@ -191,7 +192,7 @@ impl Drop for WriterGuard<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::writer::tests::{pair as writer_pair, read_frame};
+    use crate::connection::writer::tests::{pair as writer_pair, read_frame};
     use std::io::{Read, Write};
     use std::net::{TcpListener, TcpStream};
     use std::time::Duration;

@@ -6,7 +6,7 @@ use rand::Rng as _;
 use sha1::{Digest as _, Sha1};
 
 use crate::error::HandshakeError;
-use crate::target::Target;
+use crate::proto::url::Target;
 
 /// The GUID that RFC 6455 §1.3 appends to the key before hashing it.
 const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";

@@ -8,7 +8,9 @@ use std::io;
 
 use rand::Rng;
 
-use crate::frame::{encode_header, mask_copy, opcode, MAX_HEADER_LEN};
+use crate::proto::close::ClosingHandshake;
+use crate::proto::encoder::{fragments, FrameEncoder};
+use crate::proto::frame::opcode;
 use crate::transport::WriteHalf;
 
 /// The most bytes gathered before a write for frames up to this size: small frames of one
@@ -32,11 +34,8 @@ pub(crate) struct Writer {
     buf: Vec<u8>,
     /// How many bytes of `buf` are waiting to be written.
     filled: usize,
-    /// Set once our close frame went out, or once nothing more may be written: "After sending
-    /// a Close frame, the endpoint MUST NOT send any more data frames."
-    close_sent: bool,
-    /// Our close frame was written in full: our half of the closing handshake is done.
-    close_written: bool,
+    /// The closing handshake: whether data may still go out, and whether it completed.
+    closing: ClosingHandshake,
 }
 
 /// A fresh, unpredictable masking key for each frame: "The masking key needs to be
@@ -54,7 +53,7 @@ impl Writer {
 
     /// Whether data may still be written: open, and no close frame sent.
     pub(crate) fn is_writable(&self) -> bool {
-        self.half.is_some() && !self.close_sent
+        self.half.is_some() && self.closing.may_send()
     }
 
     /// Writes a data message, split into frames of at most `fragment_size` bytes.
@@ -82,16 +81,8 @@ impl Writer {
         if !self.is_writable() {
             return Ok(false);
         }
-        let first = if text { opcode::TEXT } else { opcode::BINARY };
-        let mut frames = payload.chunks(fragment_size.max(1)).peekable();
-        if frames.peek().is_none() {
-            self.frame(true, first, payload)?;
-            return Ok(true);
-        }
-        let mut op = first;
-        while let Some(part) = frames.next() {
-            self.frame(frames.peek().is_none(), op, part)?;
-            op = opcode::CONTINUATION;
+        for f in fragments(text, payload, fragment_size) {
+            self.frame(f.fin, f.opcode, f.payload)?;
         }
         Ok(true)
     }
@@ -129,27 +120,39 @@ impl Writer {
         Ok(())
     }
 
-    /// Writes our close frame, once: returns `Ok(false)` if one was sent before.
+    /// Writes our close frame, once: returns `Ok(false)` if one was sent before or nothing may be
+    /// written any more.
     pub(crate) fn close(&mut self, payload: &[u8]) -> io::Result<bool> {
-        if !self.is_writable() {
+        if self.half.is_none() || !self.closing.start_close() {
             return Ok(false);
         }
-        self.close_sent = true;
         self.frame(true, opcode::CLOSE, payload)?;
         self.flush()?;
-        self.close_written = true;
+        self.closing.close_written();
         Ok(true)
+    }
+
+    /// The server's close frame arrived; see [`Writer::is_clean`].
+    pub(crate) fn close_received(&mut self) {
+        self.closing.received();
     }
 
     /// Whether our close frame was written in full, now or earlier; not if the writer broke or
     /// was shut before it went out.
+    #[cfg(test)]
     pub(crate) fn close_written(&self) -> bool {
-        self.close_written
+        self.closing.is_written()
+    }
+
+    /// Whether the closing handshake completed: the server's close frame arrived and ours was
+    /// written in full (RFC 6455 §7.1.4).
+    pub(crate) fn is_clean(&self) -> bool {
+        self.closing.is_clean()
     }
 
     /// Stops all writing and ends the write direction of the stream (FIN).
     pub(crate) fn shut(&mut self) {
-        self.close_sent = true;
+        self.closing.stop();
         if let Some(mut half) = self.half.take() {
             half.shutdown_write();
         }
@@ -157,12 +160,12 @@ impl Writer {
 
     /// Forgets the write half after a write failed, so that nothing more is attempted.
     pub(crate) fn broken(&mut self) {
-        self.close_sent = true;
+        self.closing.stop();
         self.half = None;
     }
 
-    /// The next `n` bytes of the buffer, counted as filled; `n` is at most [`LARGE_CHUNK`] less
-    /// what is filled. The buffer is zero-filled only where it grows, once per connection.
+    /// The next `n` bytes of the buffer, counted as filled. The buffer is zero-filled only
+    /// where it grows, once per connection.
     fn claim(&mut self, n: usize) -> &mut [u8] {
         let start = self.filled;
         self.filled += n;
@@ -179,33 +182,24 @@ impl Writer {
             true => LARGE_CHUNK,
             false => CHUNK,
         };
-        if self.filled + MAX_HEADER_LEN > chunk {
+        let mut frame = FrameEncoder::new(fin, op, payload, mask_key());
+        loop {
+            let start = self.filled;
+            let room = chunk.saturating_sub(start).min(frame.remaining());
+            let n = frame.encode(self.claim(room));
+            self.filled = start + n;
+            if frame.is_done() {
+                return Ok(());
+            }
             self.write_out()?;
         }
-        let key = mask_key();
-        let mut head = [0; MAX_HEADER_LEN];
-        let n = encode_header(&mut head, fin, op, Some(key), payload.len() as u64);
-        self.claim(n).copy_from_slice(&head[..n]);
-        let mut rest = payload;
-        while !rest.is_empty() {
-            // Pieces are multiples of 4 bytes until the last, so each starts at key phase 0.
-            let mut room = (chunk - self.filled) & !3;
-            if room == 0 {
-                self.write_out()?;
-                room = chunk;
-            }
-            let take = rest.len().min(room);
-            mask_copy(self.claim(take), &rest[..take], key);
-            rest = &rest[take..];
-        }
-        Ok(())
     }
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::frame::{mask_in_place, parse_header};
+    use crate::proto::frame::{mask_in_place, parse_header};
     use std::io::Read;
     use std::net::{TcpListener, TcpStream};
 

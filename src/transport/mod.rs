@@ -2,12 +2,76 @@
 //! half for senders, over plain TCP or TLS.
 //!
 //! Over plain TCP both halves share the one socket (`&TcpStream` reads and writes), so a
-//! connection costs a single file descriptor. Over TLS both halves
-//! share one TLS session; see [`crate::tls`] for how a read never holds up a write.
+//! connection costs a single file descriptor. Over TLS both halves share one TLS session; see
+//! [`tls`] for how a read never holds up a write. Every line of code that needs the
+//! `native-tls` feature is in this folder: without it, the rest of the crate is the same and a
+//! wss:// URL fails with [`Error::TlsUnavailable`].
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::sync::Arc;
+use std::time::Instant;
+
+use crate::config::TlsConfig;
+use crate::error::{Error, Result};
+
+#[cfg(feature = "native-tls")]
+pub(crate) mod tls;
+#[cfg(feature = "native-tls")]
+mod tls_connector;
+
+/// What a wss:// connection needs for its TLS handshake: a connector.
+#[derive(Clone)]
+pub(crate) struct Tls {
+    #[cfg(feature = "native-tls")]
+    connector: native_tls::TlsConnector,
+}
+
+/// The connector the TLS settings describe (see [`tls_connector`]); without the `native-tls`
+/// feature, [`Error::TlsUnavailable`].
+pub(crate) fn tls(config: &TlsConfig) -> Result<Tls> {
+    #[cfg(feature = "native-tls")]
+    return Ok(Tls {
+        connector: tls_connector::connector(config)?,
+    });
+    #[cfg(not(feature = "native-tls"))]
+    {
+        let _ = config;
+        Err(Error::TlsUnavailable)
+    }
+}
+
+/// Splits the connected socket into its halves, running the TLS handshake with `tls` for
+/// `host` by `deadline` when there is one.
+pub(crate) fn split(
+    tcp: Arc<TcpStream>,
+    tls: Option<&Tls>,
+    host: &str,
+    deadline: Instant,
+) -> Result<(ReadHalf, WriteHalf)> {
+    match tls {
+        None => Ok((ReadHalf::Plain(tcp.clone()), WriteHalf::Plain(tcp))),
+        #[cfg(feature = "native-tls")]
+        Some(tls) => {
+            let (r, w) = tls::handshake(&tls.connector, host, tcp, deadline)?;
+            Ok((ReadHalf::Tls(r), WriteHalf::Tls(w)))
+        }
+        #[cfg(not(feature = "native-tls"))]
+        Some(_) => {
+            let _ = (host, deadline);
+            Err(Error::TlsUnavailable)
+        }
+    }
+}
+
+/// An I/O error that the TLS layer raised becomes [`Error::Tls`]; any other comes back as it
+/// was.
+pub(crate) fn tls_error(e: io::Error) -> std::result::Result<Error, io::Error> {
+    #[cfg(feature = "native-tls")]
+    return tls::tls_failure(e);
+    #[cfg(not(feature = "native-tls"))]
+    Err(e)
+}
 
 /// The reader thread's half.
 #[derive(Debug)]
@@ -16,7 +80,7 @@ pub(crate) enum ReadHalf {
     Plain(Arc<TcpStream>),
     /// TLS.
     #[cfg(feature = "native-tls")]
-    Tls(crate::tls::TlsReader),
+    Tls(tls::TlsReader),
 }
 
 /// The senders' half, used under the writer's lock.
@@ -26,7 +90,7 @@ pub(crate) enum WriteHalf {
     Plain(Arc<TcpStream>),
     /// TLS.
     #[cfg(feature = "native-tls")]
-    Tls(crate::tls::TlsWriter),
+    Tls(tls::TlsWriter),
 }
 
 impl ReadHalf {

@@ -13,8 +13,8 @@
 //! the memory a dropped message gives back can be reused for the next one while it is still
 //! mapped, rather than returned to the system and faulted in again, page by page.
 
+use crate::delivery::read_ahead::Charge;
 use crate::event::{Event, Message};
-use crate::pool::Charge;
 
 /// Buffers with more room than this are not kept for reuse, nor replaced: a connection that
 /// received a burst of huge messages does not hold on to the memory.

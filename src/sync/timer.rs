@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
+use crate::sync::wait::lock;
+
 /// What to do at a deadline.
 type Action = Box<dyn FnOnce() + Send>;
 
@@ -33,7 +35,7 @@ pub(crate) fn deadline_after(after: Duration) -> Instant {
 
 /// Runs `action` at `deadline` on the timer thread (or soon after; never before).
 pub(crate) fn at(deadline: Instant, action: impl FnOnce() + Send + 'static) {
-    let mut inbox = INBOX.lock().unwrap_or_else(|e| e.into_inner());
+    let mut inbox = lock(&INBOX);
     let mut job: (Instant, Action) = (deadline, Box::new(action));
     if let Some(tx) = inbox.as_ref() {
         match tx.send(job) {
@@ -83,7 +85,7 @@ fn run(rx: Receiver<(Instant, Action)>) {
             }
             Err(RecvTimeoutError::Timeout) if heap.is_empty() => {
                 // Retire, unless a job slipped in while we were deciding.
-                let mut inbox = INBOX.lock().unwrap_or_else(|e| e.into_inner());
+                let mut inbox = lock(&INBOX);
                 if rx.is_empty() {
                     *inbox = None;
                     return;

@@ -28,6 +28,7 @@ use std::time::Instant;
 use native_tls::{HandshakeError, TlsConnector, TlsStream};
 
 use crate::error::{Error, Result, Timeout};
+use crate::sync::lock;
 
 /// The session's view of the network: bytes received, and bytes to send.
 #[derive(Debug, Default)]
@@ -100,19 +101,15 @@ pub(crate) fn tls_failure(e: io::Error) -> std::result::Result<Error, io::Error>
         .map(|failure| Error::Tls(Box::new(failure.0)))
 }
 
-/// What both halves share.
+/// What both halves share: the session and the socket for writing.
 #[derive(Debug)]
-struct Shared {
+struct Split {
     session: Mutex<TlsStream<MemIo>>,
     /// The socket for writing; the lock orders ciphertext records.
     wire: Mutex<Arc<TcpStream>>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-impl Shared {
+impl Split {
     /// Sends what the session produced, keeping record order (see the module docs).
     /// `spare` is an empty buffer to swap in, so that no allocation happens per write.
     fn flush(
@@ -135,7 +132,7 @@ impl Shared {
 /// The reading half of a TLS connection.
 #[derive(Debug)]
 pub(crate) struct TlsReader {
-    shared: Arc<Shared>,
+    split: Arc<Split>,
     tcp: Arc<TcpStream>,
     raw: Vec<u8>,
     spare: Vec<u8>,
@@ -144,7 +141,7 @@ pub(crate) struct TlsReader {
 /// The writing half of a TLS connection.
 #[derive(Debug)]
 pub(crate) struct TlsWriter {
-    shared: Arc<Shared>,
+    split: Arc<Split>,
     spare: Vec<u8>,
 }
 
@@ -155,14 +152,14 @@ impl TlsReader {
     /// Reads plaintext, waiting for the network with no lock held.
     pub(crate) fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
-            let mut session = lock(&self.shared.session);
+            let mut session = lock(&self.split.session);
             match session.read(buf) {
                 Ok(n) => {
-                    self.shared.flush(session, &mut self.spare)?;
+                    self.split.flush(session, &mut self.spare)?;
                     return Ok(n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.shared.flush(session, &mut self.spare)?;
+                    self.split.flush(session, &mut self.spare)?;
                 }
                 // The socket closed without close_notify: the stream just ended.
                 Err(_) if session.get_ref().eof => {
@@ -174,7 +171,7 @@ impl TlsReader {
                 self.raw.resize(RAW_READ, 0);
             }
             let n = (&*self.tcp).read(&mut self.raw)?;
-            let mut session = lock(&self.shared.session);
+            let mut session = lock(&self.split.session);
             let io = session.get_mut();
             if n == 0 {
                 io.eof = true;
@@ -199,18 +196,18 @@ impl Read for TlsReader {
 impl TlsWriter {
     /// Encrypts and sends all of `bytes`.
     pub(crate) fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
-        let mut session = lock(&self.shared.session);
+        let mut session = lock(&self.split.session);
         // The transport never blocks, so this encrypts everything in one go.
         session.write_all(bytes)?;
-        self.shared.flush(session, &mut self.spare)
+        self.split.flush(session, &mut self.spare)
     }
 
     /// Sends close_notify, then TCP FIN.
     pub(crate) fn shutdown_write(&mut self) {
-        let mut session = lock(&self.shared.session);
+        let mut session = lock(&self.split.session);
         let _ = session.shutdown();
-        let _ = self.shared.flush(session, &mut self.spare);
-        let _ = lock(&self.shared.wire).shutdown(Shutdown::Write);
+        let _ = self.split.flush(session, &mut self.spare);
+        let _ = lock(&self.split.wire).shutdown(Shutdown::Write);
     }
 }
 
@@ -236,19 +233,19 @@ pub(crate) fn handshake(
     loop {
         let mut mid = match attempt {
             Ok(stream) => {
-                let shared = Arc::new(Shared {
+                let split = Arc::new(Split {
                     session: Mutex::new(stream),
                     wire: Mutex::new(wire),
                 });
                 let mut spare = Vec::new();
-                shared.flush(lock(&shared.session), &mut spare)?;
+                split.flush(lock(&split.session), &mut spare)?;
                 let reader = TlsReader {
-                    shared: shared.clone(),
+                    split: split.clone(),
                     tcp: tcp_in,
                     raw: Vec::new(),
                     spare: Vec::new(),
                 };
-                return Ok((reader, TlsWriter { shared, spare }));
+                return Ok((reader, TlsWriter { split, spare }));
             }
             Err(HandshakeError::Failure(e)) => return Err(Error::Tls(Box::new(e))),
             Err(HandshakeError::WouldBlock(mid)) => mid,

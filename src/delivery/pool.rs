@@ -2,28 +2,22 @@
 //! batches and their buffers are not allocated anew for every read, and their memory goes back
 //! once the connection falls idle.
 //!
-//! The pool also keeps count of the bytes in batches the reader has sent and the application
-//! has not yet emptied or dropped, and holds the reader back while they reach the connection's
-//! read-ahead limit ([`Builder::event_queue_bytes`](crate::Builder::event_queue_bytes)). That
-//! bounds the memory a fast server can make a slow application hold, and keeps the buffers in
-//! rotation few, so that the reader reads into memory recently used (in the processor's cache,
-//! its pages mapped) rather than into fresh memory: measured on the 1 MiB receive benchmark, the
-//! client's CPU time per message fell by about a third (~310 to ~210 µs) against 16 batches in
-//! flight, and the page faults beyond tungstenite's from about 13 per message to about 5, over a
-//! whole run of 6 connections of 300 messages. Most of those 5 come once per connection, as the
-//! read-ahead's buffers are first touched; fewer than one per message comes after that.
+//! The pool also holds the connection's read-ahead budget ([`ReadAhead`]), which the batches it
+//! hands out are charged to.
 
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
-use crate::batch::Batch;
-use crate::spin;
+use crate::config::DEFAULT_EVENT_QUEUE_CAPACITY;
+use crate::delivery::batch::Batch;
+use crate::delivery::read_ahead::ReadAhead;
+use crate::sync::{lock, spin, timer};
 
 /// How many emptied batches wait to be reused: as many as the event queue holds by default,
 /// so that an application that falls behind for a moment (a late wake-up on a busy machine)
 /// and then catches up does not leave the reader allocating new batches (measured on the
 /// 1 MiB receive benchmark: with 4, 15 % of batches were new, and their pages were faulted in).
-const POOLED: usize = crate::builder::DEFAULT_EVENT_QUEUE_CAPACITY;
+const POOLED: usize = DEFAULT_EVENT_QUEUE_CAPACITY;
 
 /// The most buffer memory the pool keeps, whatever the number of batches.
 pub(crate) const POOLED_BYTES: usize = 8 << 20;
@@ -39,10 +33,8 @@ pub(crate) const KEEP_IDLE: usize = 16 * 1024;
 #[derive(Debug)]
 pub(crate) struct Pool {
     spare: Mutex<Spare>,
-    /// Signalled when bytes in flight are released while the reader waits, or on close.
-    room: Condvar,
-    /// The read-ahead limit: the reader waits while this many bytes are in flight.
-    limit: usize,
+    /// The bytes the reader has sent ahead of the application.
+    read_ahead: Arc<ReadAhead>,
 }
 
 #[derive(Debug)]
@@ -52,31 +44,12 @@ struct Spare {
     last_taken: Instant,
     /// A check for idleness is due on the timer thread.
     check_armed: bool,
-    /// Bytes in batches sent to the application and not yet emptied or dropped.
-    in_flight: usize,
-    /// The reader sleeps until bytes in flight are released.
-    reader_waiting: bool,
-    /// The handle is gone: the reader no longer waits for room.
-    closed: bool,
-}
-
-/// The bytes of one batch in flight, released when the batch is emptied or dropped.
-#[derive(Debug)]
-pub(crate) struct Charge {
-    pool: Arc<Pool>,
-    bytes: usize,
-}
-
-impl Drop for Charge {
-    fn drop(&mut self) {
-        self.pool.release(self.bytes);
-    }
 }
 
 #[cfg(test)]
 impl Default for Pool {
     fn default() -> Pool {
-        Pool::new(crate::builder::DEFAULT_EVENT_QUEUE_BYTES)
+        Pool::new(crate::config::DEFAULT_EVENT_QUEUE_BYTES)
     }
 }
 
@@ -88,70 +61,30 @@ impl Pool {
                 batches: Vec::new(),
                 last_taken: Instant::now(),
                 check_armed: false,
-                in_flight: 0,
-                reader_waiting: false,
-                closed: false,
             }),
-            room: Condvar::new(),
-            limit,
+            read_ahead: Arc::new(ReadAhead::new(limit)),
         }
     }
 
     fn spare(&self) -> MutexGuard<'_, Spare> {
-        self.spare.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.spare)
     }
 
     /// Counts `batch`'s bytes as in flight until it is emptied or dropped. The reader calls
     /// this just before sending it.
-    pub(crate) fn charge(self: &Arc<Self>, batch: &mut Batch) {
-        let bytes = batch.byte_len();
-        self.spare().in_flight += bytes;
-        batch.set_charge(Charge {
-            pool: self.clone(),
-            bytes,
-        });
+    pub(crate) fn charge(&self, batch: &mut Batch) {
+        batch.set_charge(self.read_ahead.charge(batch.byte_len()));
     }
 
-    fn release(&self, bytes: usize) {
-        let mut spare = self.spare();
-        spare.in_flight -= bytes;
-        if spare.reader_waiting {
-            self.room.notify_one();
-        }
-    }
-
-    /// Whether the reader must wait before reading more: the bytes in flight reached the
-    /// limit. With nothing in flight it never waits, so a limit of 0 means one batch at a time.
-    fn full(&self, spare: &Spare) -> bool {
-        !spare.closed && spare.in_flight > 0 && spare.in_flight >= self.limit
-    }
-
-    /// Blocks the reader while the bytes in flight are at the limit: polls for up to the
-    /// budget (the application usually takes a batch within microseconds), then sleeps until
-    /// the application releases some, or the handle is dropped (see [`Pool::close`]).
+    /// Blocks the reader while the bytes in flight are at the limit (see
+    /// [`ReadAhead::wait_for_room`]).
     pub(crate) fn wait_for_room(&self, budget: &spin::Budget) {
-        if !self.full(&self.spare()) {
-            return;
-        }
-        let started = Instant::now();
-        let polled = spin::poll_for(budget.get(), || (!self.full(&self.spare())).then_some(()));
-        if polled.is_none() {
-            let mut spare = self.spare();
-            while self.full(&spare) {
-                spare.reader_waiting = true;
-                spare = self.room.wait(spare).unwrap_or_else(|e| e.into_inner());
-            }
-            spare.reader_waiting = false;
-        }
-        budget.record(started.elapsed());
+        self.read_ahead.wait_for_room(budget);
     }
 
-    /// The handle is gone: the reader stops waiting for room, now and from now on. The batches
-    /// left in the channel are not dropped with the handle (crossbeam keeps them while the
-    /// reader's sender lives), so without this a waiting reader would wait for good.
+    /// The handle is gone: the reader stops waiting for room, now and from now on.
     pub(crate) fn close(&self) {
-        self.spare().closed = true;
-        self.room.notify_all();
+        self.read_ahead.close();
     }
 
     /// Empties `batch` and keeps it for reuse, unless enough are kept already, then releases
@@ -222,7 +155,7 @@ impl Spare {
 /// Runs the idleness check at `due` on the timer thread, and again later while the connection
 /// is busy. A connection that is gone needs no check.
 fn check_at(pool: Weak<Pool>, due: Instant) {
-    crate::timer::at(due, move || {
+    timer::at(due, move || {
         if let Some(strong) = pool.upgrade() {
             if let Some(later) = strong.shrink_if_idle(Instant::now()) {
                 check_at(pool, later);
@@ -280,13 +213,13 @@ mod tests {
         let pool = Arc::new(Pool::new(100));
         let first = sent(&pool, 60);
         let second = sent(&pool, 50);
-        assert_eq!(pool.spare().in_flight, 110);
-        assert!(pool.full(&pool.spare()));
+        assert_eq!(pool.read_ahead.in_flight(), 110);
+        assert!(pool.read_ahead.is_full());
         pool.put(first);
-        assert_eq!(pool.spare().in_flight, 50);
-        assert!(!pool.full(&pool.spare()));
+        assert_eq!(pool.read_ahead.in_flight(), 50);
+        assert!(!pool.read_ahead.is_full());
         drop(second);
-        assert_eq!(pool.spare().in_flight, 0);
+        assert_eq!(pool.read_ahead.in_flight(), 0);
         assert!(pool.take().capacity() >= 60, "the batch put back is reused");
     }
 
@@ -356,7 +289,7 @@ mod tests {
         let pool = Pool::default();
         // Each under the size a buffer may be kept at; five fit in the budget.
         let each = POOLED_BYTES / 5;
-        assert!(each <= crate::batch::MAX_RETAINED);
+        assert!(each <= crate::delivery::batch::MAX_RETAINED);
         for _ in 0..7 {
             pool.put(with_room(each));
         }
@@ -406,7 +339,7 @@ mod tests {
         // deadline order: an action due just after the check shows when the check has run.
         let due = pool.spare().last_taken + IDLE;
         let (ran, checked) = crossbeam_channel::bounded(1);
-        crate::timer::at(due + Duration::from_millis(1), move || {
+        timer::at(due + Duration::from_millis(1), move || {
             let _ = ran.send(());
         });
         checked

@@ -34,14 +34,20 @@ pub(crate) fn is_valid_wire_code(code: u16) -> bool {
     matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
 }
 
-/// Appends the body of a close frame to `out`: the code in network byte order, then the reason.
+/// The body of a close frame: empty without a code, else the code in network byte order, then
+/// the reason.
 ///
 /// RFC 6455 §5.5.1: "If there is a body, the first two bytes of the body MUST be a 2-byte
 /// unsigned integer (in network byte order) representing a status code [...]. Following the
 /// 2-byte integer, the body MAY contain UTF-8-encoded data with value /reason/".
-pub(crate) fn encode_close_payload(code: u16, reason: &str, out: &mut Vec<u8>) {
+pub(crate) fn close_payload(code: Option<u16>, reason: &str) -> Vec<u8> {
+    let Some(code) = code else {
+        return Vec::new();
+    };
+    let mut out = Vec::with_capacity(2 + reason.len());
     out.extend_from_slice(&code.to_be_bytes());
     out.extend_from_slice(reason.as_bytes());
+    out
 }
 
 /// Decodes the body of a close frame from the peer: `None` for an empty body (reported as
@@ -65,6 +71,79 @@ pub(crate) fn decode_close_payload(payload: &[u8]) -> Result<Option<(u16, String
             let reason = std::str::from_utf8(reason).map_err(|_| ProtocolError::InvalidUtf8)?;
             Ok(Some((code, reason.to_owned())))
         }
+    }
+}
+
+/// Where our close frame stands.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Ours {
+    /// Not sent: data may still go out.
+    #[default]
+    NotSent,
+    /// Our close frame is being written: no more data goes out.
+    Writing,
+    /// Writing stopped (the connection failed or ended) before our close frame went out in
+    /// full: nothing more goes out.
+    Stopped,
+    /// Our close frame was written in full.
+    Written,
+}
+
+/// The closing handshake (RFC 6455 §7.1.2–§7.1.4) as one state: what we sent and what we
+/// received. It lives with the writer, under its lock, where both the senders and the reader
+/// thread reach it.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ClosingHandshake {
+    ours: Ours,
+    theirs_received: bool,
+}
+
+impl ClosingHandshake {
+    /// Whether data frames may still be sent: "After sending a Close frame, the endpoint MUST
+    /// NOT send any more data frames" (§5.5.1).
+    pub(crate) fn may_send(&self) -> bool {
+        self.ours == Ours::NotSent
+    }
+
+    /// Our close frame is about to be written; false if one was sent before or writing
+    /// stopped, and then none may be.
+    pub(crate) fn start_close(&mut self) -> bool {
+        let first = self.may_send();
+        if first {
+            self.ours = Ours::Writing;
+        }
+        first
+    }
+
+    /// The close frame that [`start_close`](Self::start_close) allowed went out in full.
+    pub(crate) fn close_written(&mut self) {
+        if self.ours == Ours::Writing {
+            self.ours = Ours::Written;
+        }
+    }
+
+    /// Nothing more will be written (the stream is being shut down, or a write failed).
+    pub(crate) fn stop(&mut self) {
+        if self.ours != Ours::Written {
+            self.ours = Ours::Stopped;
+        }
+    }
+
+    /// The peer's close frame arrived.
+    pub(crate) fn received(&mut self) {
+        self.theirs_received = true;
+    }
+
+    /// Whether our close frame was written in full, now or earlier.
+    pub(crate) fn is_written(&self) -> bool {
+        self.ours == Ours::Written
+    }
+
+    /// "If the TCP connection was closed after the WebSocket closing handshake was completed,
+    /// the WebSocket connection is said to have been closed _cleanly_" (§7.1.4): both close
+    /// frames, ours written in full.
+    pub(crate) fn is_clean(&self) -> bool {
+        self.is_written() && self.theirs_received
     }
 }
 
@@ -131,12 +210,46 @@ mod tests {
 
     #[test]
     fn encode_layout() {
-        let mut out = vec![0xAA];
-        encode_close_payload(1000, "bye", &mut out);
-        assert_eq!(out, [0xAA, 0x03, 0xE8, b'b', b'y', b'e']);
-        let mut out = Vec::new();
-        encode_close_payload(4999, "", &mut out);
-        assert_eq!(out, [0x13, 0x87]);
+        assert_eq!(
+            close_payload(Some(1000), "bye"),
+            [0x03, 0xE8, b'b', b'y', b'e']
+        );
+        assert_eq!(close_payload(Some(4999), ""), [0x13, 0x87]);
+        assert_eq!(close_payload(None, "ignored"), [] as [u8; 0]);
+    }
+
+    #[test]
+    fn the_closing_handshake_is_clean_only_with_both_frames() {
+        let mut h = ClosingHandshake::default();
+        assert!(h.may_send() && !h.is_written() && !h.is_clean());
+        h.received();
+        assert!(h.may_send(), "the echo is still to be sent");
+        assert!(!h.is_clean());
+        assert!(h.start_close());
+        assert!(!h.may_send(), "no data after our close frame started");
+        assert!(!h.start_close(), "one close frame only");
+        assert!(!h.is_clean(), "not before ours is written in full");
+        h.close_written();
+        assert!(h.is_written() && h.is_clean());
+        h.stop();
+        assert!(h.is_clean(), "stopping after the handshake changes nothing");
+    }
+
+    #[test]
+    fn a_stopped_writer_never_sends_a_close_frame() {
+        let mut h = ClosingHandshake::default();
+        h.stop();
+        assert!(!h.may_send() && !h.start_close());
+        h.close_written();
+        h.received();
+        assert!(!h.is_written() && !h.is_clean());
+        let mut ours_only = ClosingHandshake::default();
+        assert!(ours_only.start_close());
+        ours_only.close_written();
+        assert!(
+            ours_only.is_written() && !ours_only.is_clean(),
+            "theirs is missing"
+        );
     }
 
     #[test]
@@ -179,8 +292,7 @@ mod tests {
     proptest! {
         #[test]
         fn roundtrip(code in valid_code(), reason in ".{0,60}") {
-            let mut out = Vec::new();
-            encode_close_payload(code, &reason, &mut out);
+            let out = close_payload(Some(code), &reason);
             prop_assert_eq!(out.len(), 2 + reason.len());
             prop_assert_eq!(decode_close_payload(&out), Ok(Some((code, reason))));
         }
@@ -188,8 +300,7 @@ mod tests {
         #[test]
         fn invalid_codes_refused(code in any::<u16>(), reason in ".{0,10}") {
             prop_assume!(!is_valid_wire_code(code));
-            let mut out = Vec::new();
-            encode_close_payload(code, &reason, &mut out);
+            let out = close_payload(Some(code), &reason);
             prop_assert_eq!(decode_close_payload(&out), Err(ProtocolError::InvalidCloseCode(code)));
         }
 

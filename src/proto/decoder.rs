@@ -6,10 +6,10 @@
 //! assembled is always the sink's tail. It reports "need more bytes" by consuming its whole input
 //! without an item.
 
-use crate::close::decode_close_payload;
 use crate::error::ProtocolError;
-use crate::frame::{opcode, parse_header, FrameHeader, MAX_HEADER_LEN};
-use crate::utf8::Utf8Validator;
+use crate::proto::close::decode_close_payload;
+use crate::proto::frame::{opcode, parse_header, FrameHeader, MAX_HEADER_LEN};
+use crate::proto::utf8::Utf8Validator;
 
 /// What the decoder found in the byte stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -381,7 +381,7 @@ impl Decoder {
 mod tests {
     use super::*;
     use crate::event::Message;
-    use crate::frame::write_header;
+    use crate::proto::frame::write_header;
     use proptest::prelude::*;
 
     /// An item with its message taken out of the sink.

@@ -1,0 +1,61 @@
+//! What one connection's threads share: the handle's callers, the reader thread and the timer.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::connection::progress::Progress;
+use crate::connection::socket::Socket;
+use crate::connection::state::State;
+use crate::connection::writer_lock::{WriterGuard, WriterLock};
+use crate::sync::{poll_until, timer};
+
+/// What one connection's threads share: the handle's callers, the reader thread and the timer.
+#[derive(Debug)]
+pub(crate) struct Connection {
+    pub(crate) state: State,
+    pub(crate) socket: Socket,
+    pub(crate) progress: Progress,
+    pub(crate) writer: Arc<WriterLock>,
+    pub(crate) close_timeout: Duration,
+    pub(crate) fragment_size: usize,
+}
+
+impl Connection {
+    /// The writer, locked.
+    pub(crate) fn writer(&self) -> WriterGuard<'_> {
+        self.writer.lock()
+    }
+
+    /// The writer, for closing the connection: waits at most `limit` for a sender that holds
+    /// it (one blocked because the server is not reading), then shuts the socket down, which
+    /// fails that sender's write and so frees the writer. Polls: this is the rare path.
+    pub(crate) fn writer_for_ending(&self, limit: Duration) -> WriterGuard<'_> {
+        let deadline = timer::deadline_after(limit);
+        let free = || self.writer.try_lock();
+        poll_until(
+            deadline,
+            Duration::from_micros(50),
+            Duration::from_millis(10),
+            free,
+        )
+        .unwrap_or_else(|| {
+            self.socket.shutdown();
+            self.writer()
+        })
+    }
+
+    /// Answers a ping without waiting for the writer or the socket (see [`WriterLock::pong`]).
+    pub(crate) fn pong(&self, payload: &[u8]) {
+        self.writer.pong(payload);
+    }
+
+    /// After the close timeout, shut the socket down unless the reader has finished.
+    pub(crate) fn arm_close_timeout(self: &Arc<Self>) {
+        let weak = Arc::downgrade(self);
+        timer::at(timer::deadline_after(self.close_timeout), move || {
+            if let Some(connection) = weak.upgrade() {
+                connection.socket.time_out();
+            }
+        });
+    }
+}

@@ -1,0 +1,124 @@
+//! What the browser lets a caller read at any moment, from any thread: the ready state, the
+//! buffered amount, and what the handshake settled. Atomics and write-once cells: reading them
+//! takes no lock.
+
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::OnceLock;
+
+use crate::event::ReadyState;
+
+/// One connection's observable state.
+#[derive(Debug)]
+pub(crate) struct State {
+    /// The resolved URL.
+    url: String,
+    ready: AtomicU8,
+    buffered: AtomicU64,
+    protocol: OnceLock<String>,
+    extensions: OnceLock<String>,
+}
+
+impl State {
+    /// A connection to `url`, in CONNECTING.
+    pub(crate) fn new(url: String) -> State {
+        State {
+            url,
+            ready: AtomicU8::new(ReadyState::Connecting as u8),
+            buffered: AtomicU64::new(0),
+            protocol: OnceLock::new(),
+            extensions: OnceLock::new(),
+        }
+    }
+
+    /// The URL as resolved.
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The ready state.
+    pub(crate) fn ready_state(&self) -> ReadyState {
+        ReadyState::from_u8(self.ready.load(Ordering::Acquire))
+    }
+
+    /// Moves from `from` to `to`; false if the state was not `from`.
+    pub(crate) fn transition(&self, from: ReadyState, to: ReadyState) -> bool {
+        self.ready
+            .compare_exchange(from as u8, to as u8, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Sets CLOSED, whatever the state was.
+    pub(crate) fn set_closed(&self) {
+        self.ready
+            .store(ReadyState::Closed as u8, Ordering::Release);
+    }
+
+    /// Bytes accepted by `send` and not yet written.
+    pub(crate) fn buffered_amount(&self) -> u64 {
+        self.buffered.load(Ordering::Acquire)
+    }
+
+    /// `bytes` more were accepted by `send`.
+    pub(crate) fn buffer(&self, bytes: u64) {
+        self.buffered.fetch_add(bytes, Ordering::AcqRel);
+    }
+
+    /// `bytes` of those accepted were written.
+    pub(crate) fn written(&self, bytes: u64) {
+        self.buffered.fetch_sub(bytes, Ordering::AcqRel);
+    }
+
+    /// The negotiated subprotocol, empty until open.
+    pub(crate) fn protocol(&self) -> &str {
+        self.protocol.get().map_or("", String::as_str)
+    }
+
+    /// The negotiated extensions, empty until open.
+    pub(crate) fn extensions(&self) -> &str {
+        self.extensions.get().map_or("", String::as_str)
+    }
+
+    /// Records what the handshake settled.
+    pub(crate) fn set_negotiated(&self, protocol: String, extensions: String) {
+        let _ = self.protocol.set(protocol);
+        let _ = self.extensions.set(extensions);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transitions_happen_only_from_the_expected_state() {
+        let s = State::new("ws://h/".into());
+        assert_eq!(s.ready_state(), ReadyState::Connecting);
+        assert!(!s.transition(ReadyState::Open, ReadyState::Closing));
+        assert!(s.transition(ReadyState::Connecting, ReadyState::Open));
+        assert_eq!(s.ready_state(), ReadyState::Open);
+        s.set_closed();
+        assert_eq!(s.ready_state(), ReadyState::Closed);
+    }
+
+    #[test]
+    fn the_buffered_amount_counts_what_is_not_written() {
+        let s = State::new("ws://h/".into());
+        s.buffer(10);
+        s.buffer(5);
+        s.written(10);
+        assert_eq!(s.buffered_amount(), 5);
+    }
+
+    #[test]
+    fn negotiated_values_are_set_once() {
+        let s = State::new("ws://h/".into());
+        assert_eq!((s.protocol(), s.extensions()), ("", ""));
+        s.set_negotiated("chat".into(), "permessage-deflate".into());
+        s.set_negotiated("other".into(), String::new());
+        assert_eq!(
+            (s.protocol(), s.extensions()),
+            ("chat", "permessage-deflate")
+        );
+        assert_eq!(s.url(), "ws://h/");
+    }
+}

@@ -1,0 +1,224 @@
+//! The encoder: a data message becomes frames (RFC 6455 §5.4 fragmentation), and each frame its
+//! header and masked payload (§5.3), written into pieces of a caller's buffer of whatever size
+//! the caller has room for. The masking key is the caller's: drawing it needs a random source,
+//! which is I/O's business (see the writer).
+
+use crate::proto::frame::{encode_header, mask_copy, opcode, MAX_HEADER_LEN};
+
+/// One frame of a message: FIN, opcode and payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Fragment<'a> {
+    /// FIN: the last frame of the message.
+    pub(crate) fin: bool,
+    /// TEXT or BINARY on the first frame, CONTINUATION after it.
+    pub(crate) opcode: u8,
+    /// This frame's part of the payload.
+    pub(crate) payload: &'a [u8],
+}
+
+/// Splits a data message into frames of at most `fragment_size` bytes of payload (at least 1):
+/// "a single message MAY be fragmented into multiple frames" (§5.4). An empty message is one
+/// empty frame.
+pub(crate) fn fragments(
+    text: bool,
+    payload: &[u8],
+    fragment_size: usize,
+) -> impl Iterator<Item = Fragment<'_>> {
+    let first = if text { opcode::TEXT } else { opcode::BINARY };
+    let size = fragment_size.max(1);
+    let count = payload.len().div_ceil(size).max(1);
+    (0..count).map(move |i| Fragment {
+        fin: i + 1 == count,
+        opcode: if i == 0 { first } else { opcode::CONTINUATION },
+        payload: &payload[(i * size).min(payload.len())..((i + 1) * size).min(payload.len())],
+    })
+}
+
+/// One masked frame, encoded piece by piece: the header whole, then the payload masked as it is
+/// copied. Pieces of the payload are multiples of four bytes until the last, so each starts at
+/// key phase 0 and [`mask_copy`] needs no offset.
+#[derive(Debug)]
+pub(crate) struct FrameEncoder<'a> {
+    header: [u8; MAX_HEADER_LEN],
+    /// Header bytes still to write: all of them, or none once written.
+    header_len: usize,
+    key: [u8; 4],
+    rest: &'a [u8],
+}
+
+impl<'a> FrameEncoder<'a> {
+    /// A frame with `fin`, `op` and `payload`, masked with `key`.
+    pub(crate) fn new(fin: bool, op: u8, payload: &'a [u8], key: [u8; 4]) -> FrameEncoder<'a> {
+        let mut header = [0; MAX_HEADER_LEN];
+        let header_len = encode_header(&mut header, fin, op, Some(key), payload.len() as u64);
+        FrameEncoder {
+            header,
+            header_len,
+            key,
+            rest: payload,
+        }
+    }
+
+    /// The bytes still to encode, header included.
+    pub(crate) fn remaining(&self) -> usize {
+        self.header_len + self.rest.len()
+    }
+
+    /// Whether the whole frame has been encoded.
+    pub(crate) fn is_done(&self) -> bool {
+        self.remaining() == 0
+    }
+
+    /// Encodes as much of the frame as fits into `out`; returns how many bytes it wrote. It
+    /// writes nothing when `out` is shorter than the header still to come, or than four bytes
+    /// of a payload that does not fit whole: the caller then makes room and calls again.
+    pub(crate) fn encode(&mut self, out: &mut [u8]) -> usize {
+        let mut n = 0;
+        if self.header_len > 0 {
+            if out.len() < self.header_len {
+                return 0;
+            }
+            out[..self.header_len].copy_from_slice(&self.header[..self.header_len]);
+            n = self.header_len;
+            self.header_len = 0;
+        }
+        let room = out.len() - n;
+        let take = match self.rest.len() <= room {
+            true => self.rest.len(),
+            false => room & !3,
+        };
+        mask_copy(&mut out[n..n + take], &self.rest[..take], self.key);
+        self.rest = &self.rest[take..];
+        n + take
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::frame::{mask_in_place, parse_header};
+    use proptest::prelude::*;
+
+    /// Encodes a frame into pieces of at most `piece` bytes, as a writer with that much room
+    /// would, and returns the bytes.
+    fn encode_in_pieces(fin: bool, op: u8, payload: &[u8], key: [u8; 4], piece: usize) -> Vec<u8> {
+        let mut enc = FrameEncoder::new(fin, op, payload, key);
+        let mut wire = Vec::new();
+        let mut buf = vec![0u8; piece];
+        while !enc.is_done() {
+            let before = enc.remaining();
+            let n = enc.encode(&mut buf);
+            assert_eq!(
+                before - enc.remaining(),
+                n,
+                "remaining counts what was written"
+            );
+            assert!(
+                n > 0 || piece < MAX_HEADER_LEN,
+                "a {piece}-byte piece made no progress"
+            );
+            wire.extend_from_slice(&buf[..n]);
+        }
+        wire
+    }
+
+    fn decode(wire: &[u8]) -> (bool, u8, Vec<u8>) {
+        let (h, n) = parse_header(wire).unwrap().unwrap();
+        let mut payload = wire[n..].to_vec();
+        assert_eq!(payload.len() as u64, h.len);
+        mask_in_place(&mut payload, h.mask.expect("client frames are masked"), 0);
+        (h.fin, h.opcode, payload)
+    }
+
+    #[test]
+    fn a_frame_in_one_piece() {
+        let wire = encode_in_pieces(true, opcode::TEXT, b"hello", [1, 2, 3, 4], 64);
+        assert_eq!(wire.len(), 2 + 4 + 5);
+        assert_eq!(decode(&wire), (true, opcode::TEXT, b"hello".to_vec()));
+    }
+
+    #[test]
+    fn the_header_is_never_split() {
+        let mut enc = FrameEncoder::new(true, opcode::BINARY, &[0; 70_000], [9; 4]);
+        assert_eq!(
+            enc.encode(&mut [0u8; 13]),
+            0,
+            "a 14-byte header needs 14 bytes"
+        );
+        assert_eq!(enc.remaining(), 14 + 70_000);
+        assert_eq!(
+            enc.encode(&mut [0u8; 17]),
+            14,
+            "then whole 4-byte steps only"
+        );
+    }
+
+    #[test]
+    fn fragments_cover_the_message_in_order() {
+        let data: Vec<u8> = (0..10u8).collect();
+        let frames: Vec<_> = fragments(false, &data, 4).collect();
+        let ops: Vec<_> = frames
+            .iter()
+            .map(|f| (f.fin, f.opcode, f.payload.len()))
+            .collect();
+        assert_eq!(
+            ops,
+            [
+                (false, opcode::BINARY, 4),
+                (false, opcode::CONTINUATION, 4),
+                (true, opcode::CONTINUATION, 2)
+            ]
+        );
+        assert_eq!(
+            frames
+                .iter()
+                .flat_map(|f| f.payload)
+                .copied()
+                .collect::<Vec<_>>(),
+            data
+        );
+    }
+
+    #[test]
+    fn an_empty_message_is_one_empty_frame() {
+        let frames: Vec<_> = fragments(true, b"", 4).collect();
+        assert_eq!(
+            frames,
+            [Fragment {
+                fin: true,
+                opcode: opcode::TEXT,
+                payload: b""
+            }]
+        );
+        let exact: Vec<_> = fragments(true, b"abcd", 4).collect();
+        assert_eq!(
+            exact.len(),
+            1,
+            "a message of exactly one fragment is one frame"
+        );
+        assert!(exact[0].fin);
+        assert_eq!(
+            fragments(true, b"ab", 0).count(),
+            2,
+            "a size of 0 counts as 1"
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_piece_size_gives_the_same_frame(
+            len in prop_oneof![0usize..200, 60_000usize..70_000],
+            piece in 14usize..5000,
+            key in any::<[u8; 4]>(),
+            fin in any::<bool>(),
+        ) {
+            let payload: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+            let whole = encode_in_pieces(fin, opcode::BINARY, &payload, key, len + MAX_HEADER_LEN);
+            let pieces = encode_in_pieces(fin, opcode::BINARY, &payload, key, piece);
+            prop_assert_eq!(&whole, &pieces);
+            prop_assert_eq!(decode(&pieces), (fin, opcode::BINARY, payload));
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! The protocol core: everything RFC 6455 rules, as pure functions and state machines over
+//! bytes. Sans-I/O: nothing in this folder opens a socket, starts a thread, reads a clock or
+//! sends on a channel (a CI step checks it); the I/O edge ([`crate::connection`]) calls it.
+//!
+//! In scope, one file each, with the RFC's words beside the code that enforces them:
+//! - [`url`]: the URL and port rules of the browser's constructor (WHATWG WebSockets);
+//! - [`token`]: HTTP tokens (subprotocols, header names) and safe header values (RFC 7230);
+//! - [`handshake`]: the opening handshake's request and the checks of the response (§4.1);
+//! - [`frame`]: the frame header codec and masking (§5.2, §5.3);
+//! - [`encoder`]: a message into masked, fragmented frames in a caller's buffer (§5.4);
+//! - [`decoder`]: bytes into messages and control frames, with the size limits (§5.4–§5.7);
+//! - [`utf8`]: the incremental, fail-fast UTF-8 validator (§8.1);
+//! - [`close`]: close codes and bodies, and the closing handshake's state (§5.5.1, §7).
+//!
+//! Out of scope, and where it lives instead: DNS, TCP and TLS ([`crate::transport`] and
+//! [`crate::connection::open`]); when to read and write, and timeouts ([`crate::connection`]);
+//! handing events to the application ([`crate::delivery`]); random masking keys and handshake
+//! nonces are drawn by the callers' side (a key is an argument here), except the handshake key,
+//! which [`handshake::request`] draws itself.
+
+pub(crate) mod close;
+pub(crate) mod decoder;
+pub(crate) mod encoder;
+pub(crate) mod frame;
+pub(crate) mod handshake;
+pub(crate) mod token;
+pub(crate) mod url;
+pub(crate) mod utf8;
