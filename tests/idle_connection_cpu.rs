@@ -9,6 +9,7 @@
 
 // The helpers of `tests/it/`, of which this program uses only a few.
 #[path = "it/common/mod.rs"]
+#[allow(dead_code, unused_imports)]
 mod common;
 
 use std::time::{Duration, Instant};

@@ -1,6 +1,6 @@
 //! Shared helpers for wsync's integration tests, declared once in `tests/it/main.rs`; the two
 //! test programs of their own (`tests/allocations_per_message.rs`, `tests/idle_connection_cpu.rs`)
-//! include them by path and use a subset, hence the `allow` below.
+//! include them by path.
 //!
 //! The peers are independent of wsync's own code, so they can serve as the oracle:
 //! - [`server`]: tungstenite in the server role, over plain TCP or TLS, for well-behaved traffic;
@@ -9,7 +9,6 @@
 //!
 //! Nothing waits without a limit: [`bounded`] has the threads and calls that fail the test after
 //! one instead of hanging.
-#![allow(dead_code, unused_imports)]
 
 use std::time::Duration;
 
@@ -23,7 +22,7 @@ pub use raw::{
     binary, close_frame, frame, frame_raw, masked_frame, ping, pong, text, Frame, HttpRequest,
     RawConn, RawPeer, OP_BINARY, OP_CLOSE, OP_CONT, OP_PING, OP_PONG, OP_TEXT,
 };
-pub use server::{echo, serve, serve_with, Server, ServerStream, Transport};
+pub use server::{echo, serve, serve_with, ServerStream, Transport};
 
 /// How long any helper waits for something that should happen promptly; past it the test fails
 /// instead of hanging.

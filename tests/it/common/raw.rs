@@ -92,6 +92,8 @@ impl RawPeer {
 
     /// The URL of this port for a client that speaks TLS: `wss://localhost:{port}/`, also for a
     /// plain-TCP peer that runs (or refuses) the TLS handshake itself.
+    // Used only by the `tls_*` modules, which need the `native-tls` feature.
+    #[cfg_attr(not(feature = "native-tls"), allow(dead_code))]
     pub fn wss_url(&self) -> String {
         format!("wss://localhost:{}/", self.port)
     }

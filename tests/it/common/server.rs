@@ -17,7 +17,7 @@ use tungstenite::{Message, WebSocket};
 
 use super::bounded::{spawn_bounded, BoundedThread};
 use super::tls;
-use super::{JOIN_WAIT, WAIT};
+use super::WAIT;
 
 /// How the peer carries the WebSocket: plain TCP (`ws://`) or TLS (`wss://`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,7 +111,7 @@ pub struct Server {
 
 impl Server {
     /// Waits for the peer thread to finish and re-raises its panic, if any. Fails the test when
-    /// the thread is still running after [`JOIN_WAIT`].
+    /// the thread is still running after [`JOIN_WAIT`](super::JOIN_WAIT).
     #[track_caller]
     pub fn join(mut self) {
         let handle = self.handle.take().expect("peer thread already joined");
@@ -242,6 +242,8 @@ pub fn echo(transport: Transport) -> Server {
 /// accepts one connection like the other peers and passes `run` the outcome of the server side
 /// of the TLS handshake, an error when the client refused the certificate. The URL is
 /// `wss://localhost:{port}/`.
+// Used only by the `tls_*` modules, which need the `native-tls` feature.
+#[cfg_attr(not(feature = "native-tls"), allow(dead_code))]
 pub fn tls_peer<F>(leaf: tls::Leaf, run: F) -> Server
 where
     F: FnOnce(io::Result<ServerStream>) + Send + 'static,
