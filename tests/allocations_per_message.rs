@@ -3,6 +3,16 @@
 //!
 //! Counted with a global allocator that counts every allocation in this test process, over
 //! ws:// only: over wss:// the TLS library's own allocations per record are not wsync's.
+//!
+//! A test program of its own, not a module of `tests/it/`: the count is of the whole process,
+//! and must be. The messages are allocated on the test's thread, but the batches on wsync's
+//! reader thread, which the test cannot mark as its own (every connection's reader looks alike),
+//! so a per-thread count would miss the reader and pass even if it allocated per message. In the
+//! shared program the other tests, running in parallel, would allocate inside the window.
+
+// The helpers of `tests/it/`, of which this program uses only a few.
+#[path = "it/common/mod.rs"]
+#[allow(dead_code, unused_imports)]
 mod common;
 
 use std::alloc::{GlobalAlloc, Layout, System};

@@ -1,7 +1,15 @@
 //! An idle open connection uses almost no CPU: the reader thread waits for the network instead
 //! of spinning, over ws:// and wss:// (Linux: the process's CPU time from `/proc/self/stat`).
+//!
+//! A test program of its own, not a module of `tests/it/`: it measures the CPU time of the whole
+//! process, since a spinning thread may be any of wsync's (the connection's reader, the timer,
+//! a pong writer) and the test cannot tell which threads are its own connection's. In the shared
+//! program the other tests, running in parallel, would spend CPU time within the idle period.
 #![cfg(target_os = "linux")]
 
+// The helpers of `tests/it/`, of which this program uses only a few.
+#[path = "it/common/mod.rs"]
+#[allow(dead_code, unused_imports)]
 mod common;
 
 use std::time::{Duration, Instant};
