@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::config::{Certificate, Config, Identity};
+use crate::config::{Certificate, Compression, Config, Identity};
 use crate::error::Result;
 use crate::websocket::WebSocket;
 
@@ -167,6 +167,22 @@ impl Builder {
     /// bytes (RFC 6455 §5.4 fragmentation). Default: [`DEFAULT_FRAGMENT_SIZE`](crate::DEFAULT_FRAGMENT_SIZE).
     pub fn fragment_size(mut self, bytes: usize) -> Builder {
         self.config.fragment_size = bytes;
+        self
+    }
+
+    /// Offers permessage-deflate (RFC 7692) with these settings. Default: on, with
+    /// [`Compression::default()`], the browser's offer. Whether messages are compressed is
+    /// the server's choice: [`WebSocket::extensions`](crate::WebSocket::extensions) tells what it
+    /// agreed to. Without the `deflate` cargo feature nothing is offered.
+    pub fn compression(mut self, settings: Compression) -> Builder {
+        self.config.compression = Some(settings);
+        self
+    }
+
+    /// Offers no compression: every message goes out and comes in as it is. Default: offered
+    /// (see [`Builder::compression`]).
+    pub fn no_compression(mut self) -> Builder {
+        self.config.compression = None;
         self
     }
 

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::proto::deflate::negotiation::{ClientMaxWindowBits, Offer};
 use crate::proto::token;
 
 /// Default for [`Builder::connect_timeout`](crate::Builder::connect_timeout): 30 seconds.
@@ -46,6 +47,8 @@ pub(crate) struct Config {
     pub(crate) reader_stack_size: usize,
     pub(crate) fragment_size: usize,
     pub(crate) tls: TlsConfig,
+    /// permessage-deflate: what to offer and how to compress; `None` offers nothing.
+    pub(crate) compression: Option<Compression>,
 }
 
 impl Default for Config {
@@ -64,6 +67,7 @@ impl Default for Config {
             reader_stack_size: DEFAULT_READER_STACK_SIZE,
             fragment_size: DEFAULT_FRAGMENT_SIZE,
             tls: TlsConfig::default(),
+            compression: Some(Compression::default()),
         }
     }
 }
@@ -80,6 +84,121 @@ const RESERVED_HEADERS: &[&str] = &[
     "content-length",
     "transfer-encoding",
 ];
+
+/// Default for [`Compression::level`]: 6, zlib's default, the level browsers and Node's `ws`
+/// compress at. Level 1 costs several times less CPU per message for somewhat more bytes on the
+/// wire (see PERFORMANCE.md).
+pub const DEFAULT_COMPRESSION_LEVEL: u32 = 6;
+
+/// The settings of permessage-deflate (RFC 7692), for [`Builder::compression`](crate::Builder::compression).
+///
+/// The default is what browsers offer, `permessage-deflate; client_max_window_bits`: the server
+/// chooses whether to compress and may limit our window; both sides keep their compression
+/// context from message to message, which is what makes repetitive JSON small. Each direction's
+/// zlib state is allocated on its first compressed message, so a connection that never
+/// exchanges one pays nothing. Once allocated, inflating takes about 46 KiB and compressing
+/// about 370 KiB at a 15-bit window (zlib-rs, memLevel 8); ask for no context takeover to
+/// release the inflater between messages.
+///
+/// Without the `deflate` cargo feature nothing is offered, whatever these settings say.
+///
+/// ```
+/// let settings = wsync::Compression::default()
+///     .server_max_window_bits(12) // the server keeps a 4 KiB window for us
+///     .level(1);                  // cheaper compression, somewhat more bytes
+/// let builder = wsync::WebSocket::builder("ws://127.0.0.1:9001").compression(settings);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Compression {
+    pub(crate) offer: Offer,
+    pub(crate) level: u32,
+    pub(crate) min_size: Option<usize>,
+}
+
+impl Default for Compression {
+    fn default() -> Compression {
+        Compression {
+            offer: Offer::default(),
+            level: DEFAULT_COMPRESSION_LEVEL,
+            min_size: None,
+        }
+    }
+}
+
+impl Compression {
+    /// Asks the server to compress each message on its own (`server_no_context_takeover`), so
+    /// that our inflater's state can be released between messages, at the cost of larger
+    /// messages. Default: false.
+    pub fn server_no_context_takeover(mut self, on: bool) -> Compression {
+        self.offer.server_no_context_takeover = on;
+        self
+    }
+
+    /// Compresses each of our messages on its own (`client_no_context_takeover`), and says so.
+    /// Default: false.
+    pub fn client_no_context_takeover(mut self, on: bool) -> Compression {
+        self.offer.client_no_context_takeover = on;
+        self
+    }
+
+    /// Asks the server to compress with a window of at most 2^`bits` bytes, 8 to 15
+    /// (`server_max_window_bits`). Default: not asked (the server's choice, up to 15).
+    pub fn server_max_window_bits(mut self, bits: u8) -> Compression {
+        self.offer.server_max_window_bits = Some(bits);
+        self
+    }
+
+    /// Compresses with a window of at most 2^`bits` bytes, 8 to 15, and tells the server so
+    /// (`client_max_window_bits=bits`). Default: offered without a value, which lets the
+    /// server set the limit.
+    pub fn client_max_window_bits(mut self, bits: u8) -> Compression {
+        self.offer.client_max_window_bits = ClientMaxWindowBits::Value(bits);
+        self
+    }
+
+    /// Leaves `client_max_window_bits` out of the offer, for the rare server that mishandles
+    /// it; the server then may not limit our window. Default: offered.
+    pub fn without_client_max_window_bits(mut self) -> Compression {
+        self.offer.client_max_window_bits = ClientMaxWindowBits::Omitted;
+        self
+    }
+
+    /// The zlib compression level of our messages, 0 (stored, no compression) to 9 (smallest).
+    /// Default: [`DEFAULT_COMPRESSION_LEVEL`].
+    pub fn level(mut self, level: u32) -> Compression {
+        self.level = level;
+        self
+    }
+
+    /// Messages shorter than this go out uncompressed, as RFC 7692 allows message by message.
+    /// Default: 0 (every message is compressed) while our compression context is kept between
+    /// messages, where even short messages shrink by referring to earlier ones; 64 bytes when
+    /// it is not (when we or the server asked for `client_no_context_takeover`), where shorter
+    /// messages barely shrink or grow.
+    pub fn min_size(mut self, bytes: usize) -> Compression {
+        self.min_size = Some(bytes);
+        self
+    }
+
+    /// The threshold for a connection whose context takeover is as negotiated.
+    pub(crate) fn min_size_for(&self, no_context_takeover: bool) -> usize {
+        self.min_size
+            .unwrap_or(if no_context_takeover { 64 } else { 0 })
+    }
+
+    fn validate(&self) -> Result<()> {
+        self.offer
+            .validate()
+            .map_err(|why| Error::InvalidConfig(why.to_owned()))?;
+        if self.level > 9 {
+            return Err(Error::InvalidConfig(format!(
+                "compression level must be 0 to 9, got {}",
+                self.level
+            )));
+        }
+        Ok(())
+    }
+}
 
 /// A certificate as the caller gave it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,6 +273,9 @@ impl Config {
                     "header {name:?} has a control character in its value"
                 )));
             }
+        }
+        if let Some(compression) = &self.compression {
+            compression.validate()?;
         }
         token::validate_protocols(&self.protocols)
     }

@@ -97,6 +97,9 @@ pub enum HandshakeError {
     MissingProtocol,
     /// The server selected an extension we did not offer.
     UnofferedExtension(String),
+    /// The server's answer to our permessage-deflate offer breaks RFC 7692 §7.1: a parameter
+    /// we did not offer, or twice, or with a bad value.
+    Extension(String),
     /// The connection closed before the reply was complete.
     Incomplete,
 }
@@ -143,15 +146,19 @@ pub enum ProtocolError {
     },
     /// Data arrived after the server's close frame.
     DataAfterClose,
+    /// A compressed message (permessage-deflate, RFC 7692) whose payload is not valid DEFLATE
+    /// data.
+    BadCompressedData(String),
 }
 
 impl ProtocolError {
     /// The close code sent to the server when failing the connection for this reason
-    /// (RFC 6455 §7.4.1): 1007 for bad UTF-8, 1009 for a frame or message over a limit,
-    /// 1002 for everything else.
+    /// (RFC 6455 §7.4.1): 1007 for bad UTF-8 or compressed data that does not inflate ("data
+    /// within a message that was not consistent with the type of the message"), 1009 for a
+    /// frame or message over a limit, 1002 for everything else.
     pub fn close_code(&self) -> u16 {
         match self {
-            ProtocolError::InvalidUtf8 => 1007,
+            ProtocolError::InvalidUtf8 | ProtocolError::BadCompressedData(_) => 1007,
             ProtocolError::FrameTooLarge { .. } | ProtocolError::MessageTooLarge { .. } => 1009,
             _ => 1002,
         }
@@ -187,6 +194,12 @@ impl fmt::Display for ProtocolError {
                 write!(f, "message of {size} bytes exceeds the limit of {limit}")
             }
             ProtocolError::DataAfterClose => f.write_str("data after the server's close frame"),
+            ProtocolError::BadCompressedData(why) => {
+                write!(
+                    f,
+                    "invalid compressed data in a message (RFC 7692 §7.2.2): {why}"
+                )
+            }
         }
     }
 }
@@ -215,6 +228,7 @@ impl fmt::Display for HandshakeError {
             HandshakeError::UnofferedExtension(e) => {
                 write!(f, "server selected extension {e:?}, which was not offered")
             }
+            HandshakeError::Extension(why) => write!(f, "invalid extension answer: {why}"),
             HandshakeError::Incomplete => f.write_str("connection closed during the handshake"),
         }
     }

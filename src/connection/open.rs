@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::connection::shared::Connection;
 use crate::delivery::pool::Pool;
 use crate::error::{Error, HandshakeError, Result, Timeout};
+use crate::proto::deflate::{self, negotiation::negotiate, Inflater};
 use crate::proto::handshake;
 use crate::proto::url::Target;
 use crate::sync::timer;
@@ -67,16 +68,29 @@ fn handshake_io(e: io::Error) -> Error {
     }
 }
 
-/// Connects, runs the TLS and WebSocket handshakes, and installs the write half. Returns the
-/// read half and any frame bytes that arrived with the handshake response.
-pub(crate) fn open(connection: &Connection, setup: &Setup) -> Result<(ReadHalf, Vec<u8>)> {
+/// An open connection, for the reader thread.
+pub(crate) struct Opened {
+    /// The read half of the stream.
+    pub(crate) read: ReadHalf,
+    /// Frame bytes that arrived with the handshake response.
+    pub(crate) leftover: Vec<u8>,
+    /// The inflater of the server's messages, when permessage-deflate was agreed.
+    pub(crate) inflater: Option<Inflater>,
+}
+
+/// Connects, runs the TLS and WebSocket handshakes, and installs the write half (with its
+/// compressor, when permessage-deflate was agreed).
+pub(crate) fn open(connection: &Connection, setup: &Setup) -> Result<Opened> {
     let (target, config) = (&setup.target, &setup.config);
     let tcp = Arc::new(connect(connection, target, config.connect_timeout)?);
     connection.socket.register(&tcp)?;
     let deadline = timer::deadline_after(config.handshake_timeout);
     tcp.set_write_timeout(Some(config.handshake_timeout))?;
     let (mut read, mut write) = transport::split(tcp, setup.tls.as_ref(), &target.host, deadline)?;
-    let request = handshake::request(target, &config.protocols, &config.headers, None);
+    let compression = config.compression.filter(|_| deflate::AVAILABLE);
+    let offer = compression.map(|c| c.offer.header_value());
+    let offer = offer.as_deref();
+    let request = handshake::request(target, &config.protocols, &config.headers, offer);
     write.write_all(&request.bytes).map_err(handshake_io)?;
     let mut buf = Vec::with_capacity(1024);
     let accepted = loop {
@@ -94,17 +108,36 @@ pub(crate) fn open(connection: &Connection, setup: &Setup) -> Result<(ReadHalf, 
         }
         let offered = &config.protocols;
         if let Some(a) =
-            handshake::parse_response(&buf, &request, offered, None, config.max_response_size)?
+            handshake::parse_response(&buf, &request, offered, offer, config.max_response_size)?
         {
             break a;
         }
     };
     read.tcp().set_read_timeout(None)?;
     read.tcp().set_write_timeout(None)?;
+    let mut writer = connection.writer();
+    let mut inflater = None;
+    if let Some(compression) = compression {
+        let answer = [accepted.extensions.as_str()];
+        let agreed = negotiate(&compression.offer, &answer)
+            .map_err(|e| HandshakeError::Extension(e.to_string()))?;
+        if let Some(params) = agreed {
+            if let Some((inflate, deflater)) = deflate::codecs(&params, compression.level) {
+                let min_size = compression.min_size_for(params.client_no_context_takeover);
+                writer.compress_with(deflater, min_size);
+                inflater = Some(inflate);
+            }
+        }
+    }
     connection
         .state
         .set_negotiated(accepted.protocol, accepted.extensions);
-    connection.writer().attach(write);
+    writer.attach(write);
+    drop(writer);
     buf.drain(..accepted.len);
-    Ok((read, buf))
+    Ok(Opened {
+        read,
+        leftover: buf,
+        inflater,
+    })
 }

@@ -78,17 +78,21 @@ fn run(connection: Arc<Connection>, setup: Setup, tx: Sender<Batch>) {
             connection.state.set_closed();
             events.end(Some(e), abnormal());
         }
-        Ok((read, leftover)) => {
+        Ok(opened) => {
             events.push(Event::Open);
             events.flush(0);
             let config = &setup.config;
+            let mut decoder = Decoder::new(config.max_frame_size, config.max_message_size);
+            if let Some(inflater) = opened.inflater {
+                decoder = decoder.with_inflater(inflater);
+            }
             let mut session = Session {
                 connection: &connection,
-                read,
-                decoder: Decoder::new(config.max_frame_size, config.max_message_size),
+                read: opened.read,
+                decoder,
                 events,
             };
-            session.run(&leftover);
+            session.run(&opened.leftover);
         }
     }
     connection.socket.finish();

@@ -9,7 +9,8 @@ use std::io;
 use rand::Rng;
 
 use crate::proto::close::ClosingHandshake;
-use crate::proto::encoder::{fragments, FrameEncoder};
+use crate::proto::deflate::Deflater;
+use crate::proto::encoder::{control, fragments, Fragment, FrameEncoder};
 use crate::proto::frame::opcode;
 use crate::transport::WriteHalf;
 
@@ -36,6 +37,12 @@ pub(crate) struct Writer {
     filled: usize,
     /// The closing handshake: whether data may still go out, and whether it completed.
     closing: ClosingHandshake,
+    /// The compressor, when permessage-deflate was negotiated, and the shortest message it
+    /// compresses.
+    deflate: Option<(Deflater, usize)>,
+    /// The compressed payload of the message being written; its room is kept up to [`CHUNK`]
+    /// between messages.
+    compressed: Vec<u8>,
 }
 
 /// A fresh, unpredictable masking key for each frame: "The masking key needs to be
@@ -49,6 +56,13 @@ impl Writer {
     /// Installs the write half once the connection is open.
     pub(crate) fn attach(&mut self, half: WriteHalf) {
         self.half = Some(half);
+    }
+
+    /// Compresses data messages of at least `min_size` bytes with `deflater` from now on
+    /// (permessage-deflate was negotiated). Compressing under the writer lock keeps the
+    /// messages in the order of the compression context.
+    pub(crate) fn compress_with(&mut self, deflater: Deflater, min_size: usize) {
+        self.deflate = Some((deflater, min_size));
     }
 
     /// Whether data may still be written: open, and no close frame sent.
@@ -81,10 +95,26 @@ impl Writer {
         if !self.is_writable() {
             return Ok(false);
         }
-        for f in fragments(text, payload, fragment_size) {
-            self.frame(f.fin, f.opcode, f.payload)?;
+        let mut compressed = std::mem::take(&mut self.compressed);
+        let deflated = match &mut self.deflate {
+            Some((deflater, min_size)) if payload.len() >= *min_size => {
+                deflater.compress(payload, &mut compressed);
+                true
+            }
+            _ => false,
+        };
+        let body = if deflated { &compressed[..] } else { payload };
+        let mut result = Ok(true);
+        for f in fragments(text, deflated, body, fragment_size) {
+            if let Err(e) = self.frame(f) {
+                result = Err(e);
+                break;
+            }
         }
-        Ok(true)
+        compressed.clear();
+        compressed.shrink_to(CHUNK);
+        self.compressed = compressed;
+        result
     }
 
     /// Writes out whatever the buffer holds, and lets the room a large frame needed go.
@@ -114,7 +144,7 @@ impl Writer {
     pub(crate) fn control(&mut self, op: u8, payload: &[u8]) -> io::Result<()> {
         debug_assert!(payload.len() <= 125);
         if self.is_writable() {
-            self.frame(true, op, payload)?;
+            self.frame(control(op, payload))?;
             self.flush()?;
         }
         Ok(())
@@ -126,7 +156,7 @@ impl Writer {
         if self.half.is_none() || !self.closing.start_close() {
             return Ok(false);
         }
-        self.frame(true, opcode::CLOSE, payload)?;
+        self.frame(control(opcode::CLOSE, payload))?;
         self.flush()?;
         self.closing.close_written();
         Ok(true)
@@ -177,12 +207,12 @@ impl Writer {
 
     /// Encodes one frame with a fresh mask into the buffer, header and payload together,
     /// writing whenever the buffer reaches [`CHUNK`] ([`LARGE_CHUNK`] for a longer frame).
-    fn frame(&mut self, fin: bool, op: u8, payload: &[u8]) -> io::Result<()> {
-        let chunk = match payload.len() > CHUNK {
+    fn frame(&mut self, fragment: Fragment<'_>) -> io::Result<()> {
+        let chunk = match fragment.payload.len() > CHUNK {
             true => LARGE_CHUNK,
             false => CHUNK,
         };
-        let mut frame = FrameEncoder::new(fin, op, payload, mask_key());
+        let mut frame = FrameEncoder::new(fragment, mask_key());
         loop {
             let start = self.filled;
             let room = chunk.saturating_sub(start).min(frame.remaining());

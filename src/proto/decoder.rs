@@ -8,6 +8,7 @@
 
 use crate::error::ProtocolError;
 use crate::proto::close::decode_close_payload;
+use crate::proto::deflate::Inflater;
 use crate::proto::frame::{opcode, parse_header, FrameHeader, MAX_HEADER_LEN};
 use crate::proto::utf8::Utf8Validator;
 
@@ -33,9 +34,29 @@ pub(crate) enum Item {
 #[derive(Debug)]
 struct Partial {
     text: bool,
+    /// The message is compressed (RSV1 on its first frame, RFC 7692 §6): its frames' payloads
+    /// go through the inflater, and `len` counts inflated bytes.
+    compressed: bool,
     /// How many payload bytes the sink holds so far.
     len: u64,
     utf8: Utf8Validator,
+}
+
+/// RSV1 in [`FrameHeader::rsv`]: permessage-deflate's "Per-Message Compressed" bit.
+const RSV1: u8 = 0b100;
+
+impl Partial {
+    /// Counts `bytes` of payload (inflated, for a compressed message) just added to the
+    /// message, checking text as it comes: invalid UTF-8 fails fast.
+    fn took(&mut self, bytes: &[u8]) -> Result<(), ProtocolError> {
+        if self.text {
+            self.utf8
+                .feed(bytes)
+                .map_err(|_| ProtocolError::InvalidUtf8)?;
+        }
+        self.len += bytes.len() as u64;
+        Ok(())
+    }
 }
 
 /// Where the decoder is in the byte stream.
@@ -52,8 +73,11 @@ enum State {
 pub(crate) struct Decoder {
     max_frame_size: usize,
     max_message_size: usize,
-    /// Reserved bits that a negotiated extension gave a meaning to (none yet).
+    /// Reserved bits that a negotiated extension gave a meaning to: RSV1 with
+    /// permessage-deflate.
     allowed_rsv: u8,
+    /// The inflater, when permessage-deflate was negotiated.
+    inflater: Option<Inflater>,
     header: [u8; MAX_HEADER_LEN],
     header_len: usize,
     state: State,
@@ -68,12 +92,21 @@ impl Decoder {
             max_frame_size,
             max_message_size,
             allowed_rsv: 0,
+            inflater: None,
             header: [0; MAX_HEADER_LEN],
             header_len: 0,
             state: State::Header,
             message: None,
             control: Vec::new(),
         }
+    }
+
+    /// Decodes compressed messages with `inflater`: permessage-deflate was negotiated, so RSV1
+    /// marks the first frame of a compressed message (RFC 7692 §6).
+    pub(crate) fn with_inflater(mut self, inflater: Inflater) -> Decoder {
+        self.allowed_rsv = RSV1;
+        self.inflater = Some(inflater);
+        self
     }
 
     /// Decodes from the start of `input`, appending data payloads to `sink`: returns how many
@@ -100,7 +133,7 @@ impl Decoder {
                     used += taken;
                     self.start_frame(header, sink)?;
                     if header.len == 0 {
-                        if let Some(item) = self.finish_frame(header)? {
+                        if let Some(item) = self.finish_frame(header, sink)? {
                             return Ok((used, Some(item)));
                         }
                     }
@@ -119,7 +152,7 @@ impl Decoder {
                         return Ok((used, None));
                     }
                     self.state = State::Header;
-                    if let Some(item) = self.finish_frame(header)? {
+                    if let Some(item) = self.finish_frame(header, sink)? {
                         return Ok((used, Some(item)));
                     }
                 }
@@ -134,7 +167,9 @@ impl Decoder {
     /// [`Decoder::payload_appended`].
     pub(crate) fn payload_pending(&self) -> Option<u64> {
         match self.state {
-            State::Payload { header, remaining } if !opcode::is_control(header.opcode) => {
+            State::Payload { header, remaining }
+                if !opcode::is_control(header.opcode) && !self.is_compressed_pending() =>
+            {
                 Some(remaining)
             }
             _ => None,
@@ -147,6 +182,12 @@ impl Decoder {
             size,
             limit: self.max_message_size,
         }
+    }
+
+    /// Whether the message being assembled is compressed: its payload must go through the
+    /// decoder, not straight into the sink.
+    fn is_compressed_pending(&self) -> bool {
+        self.message.as_ref().is_some_and(|p| p.compressed)
     }
 
     /// Whether the message being assembled is text.
@@ -189,7 +230,9 @@ impl Decoder {
             return Ok(None);
         }
         self.state = State::Header;
-        self.finish_frame(header)
+        // A compressed message never takes this path (see `payload_pending`), so finishing the
+        // frame appends nothing.
+        self.finish_frame(header, &mut Vec::new())
     }
 
     /// The fast path for the common case: a complete, unfragmented, unmasked data frame within
@@ -262,6 +305,13 @@ impl Decoder {
         if h.rsv & !self.allowed_rsv != 0 {
             return Err(ProtocolError::ReservedBits);
         }
+        // RFC 7692 §6.1: "An endpoint MUST NOT set the "Per-Message Compressed" bit of control
+        // frames and non-first fragments of a data message. An endpoint receiving such a frame
+        // MUST _Fail the WebSocket Connection_."
+        let compressed = h.rsv & RSV1 != 0;
+        if compressed && !matches!(h.opcode, opcode::TEXT | opcode::BINARY) {
+            return Err(ProtocolError::ReservedBits);
+        }
         // "The server MUST NOT mask any frames that it sends to the client. A client MUST close
         // a connection if it detects a masked frame."
         if h.mask.is_some() {
@@ -298,7 +348,9 @@ impl Decoder {
                     (None, _) => 0,
                 };
                 let total = so_far + h.len;
-                if total > self.max_message_size as u64 {
+                let message_compressed = compressed || self.is_compressed_pending();
+                // A compressed message's limit is checked on the inflated bytes, as they grow.
+                if !message_compressed && total > self.max_message_size as u64 {
                     return Err(ProtocolError::MessageTooLarge {
                         size: total,
                         limit: self.max_message_size,
@@ -306,9 +358,20 @@ impl Decoder {
                 }
                 self.message.get_or_insert_with(|| Partial {
                     text: h.opcode == opcode::TEXT,
+                    compressed,
                     len: 0,
                     utf8: Utf8Validator::default(),
                 });
+                if message_compressed {
+                    // The inflater grows the sink in bounded steps as the bytes come.
+                    if h.len > 0 {
+                        self.state = State::Payload {
+                            header: h,
+                            remaining: h.len,
+                        };
+                    }
+                    return Ok(());
+                }
                 // Within the limits just checked, so memory never outgrows them. With limits
                 // as large as `usize::MAX`, a frame can announce more than the process can have:
                 // that message is too big for us to process (close code 1009), not an abort.
@@ -342,29 +405,50 @@ impl Decoder {
             .message
             .as_mut()
             .expect("a data frame always has a message");
-        if partial.text {
-            partial
-                .utf8
-                .feed(bytes)
-                .map_err(|_| ProtocolError::InvalidUtf8)?;
+        if partial.compressed {
+            let from = sink.len();
+            let inflater = self
+                .inflater
+                .as_mut()
+                .expect("RSV1 is allowed only with an inflater");
+            inflater
+                .inflate(bytes, sink, self.max_message_size)
+                .map_err(ProtocolError::from)?;
+            return partial.took(&sink[from..]);
         }
-        partial.len += bytes.len() as u64;
+        partial.took(bytes)?;
         sink.extend_from_slice(bytes);
         Ok(())
     }
 
-    /// Completes a frame whose payload has all arrived.
-    fn finish_frame(&mut self, h: FrameHeader) -> Result<Option<Item>, ProtocolError> {
+    /// Completes a frame whose payload has all arrived; the end of a compressed message
+    /// appends its last inflated bytes to `sink`.
+    fn finish_frame(
+        &mut self,
+        h: FrameHeader,
+        sink: &mut Vec<u8>,
+    ) -> Result<Option<Item>, ProtocolError> {
         match h.opcode {
             opcode::PING => Ok(Some(Item::Ping(self.control.clone()))),
             opcode::PONG => Ok(Some(Item::Pong)),
             opcode::CLOSE => decode_close_payload(&self.control).map(|c| Some(Item::Close(c))),
             _ if !h.fin => Ok(None),
             _ => {
-                let partial = self
+                let mut partial = self
                     .message
                     .take()
                     .expect("a data frame always has a message");
+                if partial.compressed {
+                    let from = sink.len();
+                    let inflater = self
+                        .inflater
+                        .as_mut()
+                        .expect("RSV1 is allowed only with an inflater");
+                    inflater
+                        .finish(sink, self.max_message_size)
+                        .map_err(ProtocolError::from)?;
+                    partial.took(&sink[from..])?;
+                }
                 if partial.text && !partial.utf8.is_complete() {
                     return Err(ProtocolError::InvalidUtf8);
                 }
@@ -411,7 +495,7 @@ mod tests {
 
     fn frame(fin: bool, op: u8, payload: &[u8]) -> Vec<u8> {
         let mut v = Vec::new();
-        write_header(&mut v, fin, op, None, payload.len() as u64);
+        write_header(&mut v, fin, 0, op, None, payload.len() as u64);
         v.extend_from_slice(payload);
         v
     }

@@ -5,11 +5,13 @@
 
 use crate::proto::frame::{encode_header, mask_copy, opcode, MAX_HEADER_LEN};
 
-/// One frame of a message: FIN, opcode and payload.
+/// One frame of a message: FIN, RSV1, opcode and payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Fragment<'a> {
     /// FIN: the last frame of the message.
     pub(crate) fin: bool,
+    /// RSV1: set on the first frame of a compressed message only (RFC 7692 §6).
+    pub(crate) rsv1: bool,
     /// TEXT or BINARY on the first frame, CONTINUATION after it.
     pub(crate) opcode: u8,
     /// This frame's part of the payload.
@@ -18,9 +20,12 @@ pub(crate) struct Fragment<'a> {
 
 /// Splits a data message into frames of at most `fragment_size` bytes of payload (at least 1):
 /// "a single message MAY be fragmented into multiple frames" (§5.4). An empty message is one
-/// empty frame.
+/// empty frame. A `compressed` message has RSV1 on its first frame: "the "Per-Message
+/// Compressed" bit [...] is set on the first frame of the message" (RFC 7692 §6), and never on
+/// the continuation frames.
 pub(crate) fn fragments(
     text: bool,
+    compressed: bool,
     payload: &[u8],
     fragment_size: usize,
 ) -> impl Iterator<Item = Fragment<'_>> {
@@ -29,9 +34,20 @@ pub(crate) fn fragments(
     let count = payload.len().div_ceil(size).max(1);
     (0..count).map(move |i| Fragment {
         fin: i + 1 == count,
+        rsv1: compressed && i == 0,
         opcode: if i == 0 { first } else { opcode::CONTINUATION },
         payload: &payload[(i * size).min(payload.len())..((i + 1) * size).min(payload.len())],
     })
+}
+
+/// A control frame (close, ping or pong): never fragmented, never compressed (§5.5).
+pub(crate) fn control(opcode: u8, payload: &[u8]) -> Fragment<'_> {
+    Fragment {
+        fin: true,
+        rsv1: false,
+        opcode,
+        payload,
+    }
 }
 
 /// One masked frame, encoded piece by piece: the header whole, then the payload masked as it is
@@ -47,10 +63,18 @@ pub(crate) struct FrameEncoder<'a> {
 }
 
 impl<'a> FrameEncoder<'a> {
-    /// A frame with `fin`, `op` and `payload`, masked with `key`.
-    pub(crate) fn new(fin: bool, op: u8, payload: &'a [u8], key: [u8; 4]) -> FrameEncoder<'a> {
+    /// The frame of `fragment`, masked with `key`.
+    pub(crate) fn new(fragment: Fragment<'a>, key: [u8; 4]) -> FrameEncoder<'a> {
+        let Fragment {
+            fin,
+            rsv1,
+            opcode,
+            payload,
+        } = fragment;
+        let rsv = if rsv1 { 0b100 } else { 0 };
         let mut header = [0; MAX_HEADER_LEN];
-        let header_len = encode_header(&mut header, fin, op, Some(key), payload.len() as u64);
+        let len = payload.len() as u64;
+        let header_len = encode_header(&mut header, fin, rsv, opcode, Some(key), len);
         FrameEncoder {
             header,
             header_len,
@@ -102,7 +126,13 @@ mod tests {
     /// Encodes a frame into pieces of at most `piece` bytes, as a writer with that much room
     /// would, and returns the bytes.
     fn encode_in_pieces(fin: bool, op: u8, payload: &[u8], key: [u8; 4], piece: usize) -> Vec<u8> {
-        let mut enc = FrameEncoder::new(fin, op, payload, key);
+        let fragment = Fragment {
+            fin,
+            rsv1: false,
+            opcode: op,
+            payload,
+        };
+        let mut enc = FrameEncoder::new(fragment, key);
         let mut wire = Vec::new();
         let mut buf = vec![0u8; piece];
         while !enc.is_done() {
@@ -139,7 +169,13 @@ mod tests {
 
     #[test]
     fn the_header_is_never_split() {
-        let mut enc = FrameEncoder::new(true, opcode::BINARY, &[0; 70_000], [9; 4]);
+        let fragment = Fragment {
+            fin: true,
+            rsv1: false,
+            opcode: opcode::BINARY,
+            payload: &[0; 70_000],
+        };
+        let mut enc = FrameEncoder::new(fragment, [9; 4]);
         assert_eq!(
             enc.encode(&mut [0u8; 13]),
             0,
@@ -156,7 +192,7 @@ mod tests {
     #[test]
     fn fragments_cover_the_message_in_order() {
         let data: Vec<u8> = (0..10u8).collect();
-        let frames: Vec<_> = fragments(false, &data, 4).collect();
+        let frames: Vec<_> = fragments(false, false, &data, 4).collect();
         let ops: Vec<_> = frames
             .iter()
             .map(|f| (f.fin, f.opcode, f.payload.len()))
@@ -181,16 +217,9 @@ mod tests {
 
     #[test]
     fn an_empty_message_is_one_empty_frame() {
-        let frames: Vec<_> = fragments(true, b"", 4).collect();
-        assert_eq!(
-            frames,
-            [Fragment {
-                fin: true,
-                opcode: opcode::TEXT,
-                payload: b""
-            }]
-        );
-        let exact: Vec<_> = fragments(true, b"abcd", 4).collect();
+        let frames: Vec<_> = fragments(true, false, b"", 4).collect();
+        assert_eq!(frames, [control(opcode::TEXT, b"")]);
+        let exact: Vec<_> = fragments(true, false, b"abcd", 4).collect();
         assert_eq!(
             exact.len(),
             1,
@@ -198,10 +227,24 @@ mod tests {
         );
         assert!(exact[0].fin);
         assert_eq!(
-            fragments(true, b"ab", 0).count(),
+            fragments(true, false, b"ab", 0).count(),
             2,
             "a size of 0 counts as 1"
         );
+    }
+
+    #[test]
+    fn a_compressed_message_has_rsv1_on_its_first_frame_only() {
+        let frames: Vec<_> = fragments(true, true, b"abcdefghij", 4).collect();
+        let rsv1: Vec<_> = frames.iter().map(|f| f.rsv1).collect();
+        assert_eq!(rsv1, [true, false, false]);
+        let key = [1, 2, 3, 4];
+        let mut buf = [0u8; 64];
+        let n = FrameEncoder::new(frames[0], key).encode(&mut buf);
+        let (h, _) = parse_header(&buf[..n]).unwrap().unwrap();
+        assert_eq!((h.rsv, h.opcode, h.fin), (0b100, opcode::TEXT, false));
+        let n = FrameEncoder::new(frames[1], key).encode(&mut buf);
+        assert_eq!(parse_header(&buf[..n]).unwrap().unwrap().0.rsv, 0);
     }
 
     proptest! {

@@ -114,15 +114,17 @@ pub(crate) fn parse_header(buf: &[u8]) -> Result<Option<(FrameHeader, usize)>, P
 }
 
 /// Encodes a frame header, with the minimal length encoding, into `out`; returns its length.
+/// `rsv` holds RSV1, RSV2 and RSV3 as its three low bits, as [`FrameHeader::rsv`] does.
 pub(crate) fn encode_header(
     out: &mut [u8; MAX_HEADER_LEN],
     fin: bool,
+    rsv: u8,
     opcode: u8,
     mask: Option<[u8; 4]>,
     len: u64,
 ) -> usize {
     let m = if mask.is_some() { 0x80 } else { 0 };
-    out[0] = if fin { 0x80 } else { 0 } | (opcode & 0x0f);
+    out[0] = if fin { 0x80 } else { 0 } | (rsv & 0b111) << 4 | (opcode & 0x0f);
     let mut n = if len < 126 {
         out[1] = m | len as u8;
         2
@@ -147,12 +149,13 @@ pub(crate) fn encode_header(
 pub(crate) fn write_header(
     out: &mut Vec<u8>,
     fin: bool,
+    rsv: u8,
     opcode: u8,
     mask: Option<[u8; 4]>,
     len: u64,
 ) {
     let mut head = [0; MAX_HEADER_LEN];
-    let n = encode_header(&mut head, fin, opcode, mask, len);
+    let n = encode_header(&mut head, fin, rsv, opcode, mask, len);
     out.extend_from_slice(&head[..n]);
 }
 
@@ -214,7 +217,7 @@ mod tests {
 
     fn encode(fin: bool, op: u8, mask: Option<[u8; 4]>, len: u64) -> Vec<u8> {
         let mut v = Vec::new();
-        write_header(&mut v, fin, op, mask, len);
+        write_header(&mut v, fin, 0, op, mask, len);
         v
     }
 
@@ -235,7 +238,7 @@ mod tests {
     #[test]
     fn header_encoding_fills_only_its_length() {
         let mut head = [0xEE; MAX_HEADER_LEN];
-        assert_eq!(encode_header(&mut head, true, 2, None, 300), 4);
+        assert_eq!(encode_header(&mut head, true, 0, 2, None, 300), 4);
         assert_eq!(head[..4], [0x82, 126, 1, 44]);
         assert_eq!(head[4..], [0xEE; MAX_HEADER_LEN - 4]);
     }

@@ -10,7 +10,9 @@
 //! - [`encoder`]: a message into masked, fragmented frames in a caller's buffer (§5.4);
 //! - [`decoder`]: bytes into messages and control frames, with the size limits (§5.4–§5.7);
 //! - [`utf8`]: the incremental, fail-fast UTF-8 validator (§8.1);
-//! - [`close`]: close codes and bodies, and the closing handshake's state (§5.5.1, §7).
+//! - [`close`]: close codes and bodies, and the closing handshake's state (§5.5.1, §7);
+//! - [`deflate`]: permessage-deflate (RFC 7692): the offer, the answer's checks, and the
+//!   inflater and deflater of message payloads.
 //!
 //! Out of scope, and where it lives instead: DNS, TCP and TLS ([`crate::transport`] and
 //! [`crate::connection::open`]); when to read and write, and timeouts ([`crate::connection`]);
@@ -20,6 +22,7 @@
 
 pub(crate) mod close;
 pub(crate) mod decoder;
+pub(crate) mod deflate;
 pub(crate) mod encoder;
 pub(crate) mod frame;
 pub(crate) mod handshake;

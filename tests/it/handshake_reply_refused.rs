@@ -227,8 +227,8 @@ fn unoffered_extension() {
         refused(
             t,
             &[],
-            reply_101(&[], "Sec-WebSocket-Extensions: permessage-deflate\r\n"),
-            HandshakeError::UnofferedExtension("permessage-deflate".into()),
+            reply_101(&[], "Sec-WebSocket-Extensions: x-webkit-deflate-frame\r\n"),
+            HandshakeError::UnofferedExtension("x-webkit-deflate-frame".into()),
         );
         refused(
             t,

@@ -78,9 +78,12 @@ fn request_line_host_and_upgrade_headers() {
             .decode(req.key())
             .expect("the key is base64");
         assert_eq!(key.len(), 16, "{t:?}: the key is a 16-byte nonce");
-        // Nothing offered: no protocol or extension header.
+        // No subprotocol offered: no protocol header. Compression is offered as browsers do.
         assert!(req.header("Sec-WebSocket-Protocol").is_none(), "{req:?}");
-        assert!(req.header("Sec-WebSocket-Extensions").is_none(), "{req:?}");
+        // Without the `deflate` feature nothing is offered.
+        let offer =
+            cfg!(feature = "deflate").then_some("permessage-deflate; client_max_window_bits");
+        assert_eq!(req.header("Sec-WebSocket-Extensions"), offer, "{req:?}");
 
         // No path at all: `/`.
         let (req, _) = request_for(t, "", "", |b| b);
@@ -88,6 +91,36 @@ fn request_line_host_and_upgrade_headers() {
         // An empty query is still sent.
         let (req, _) = request_for(t, "/p?", "", |b| b);
         assert_eq!(req.request_line, "GET /p? HTTP/1.1");
+    }
+}
+
+#[cfg(feature = "deflate")]
+#[test]
+fn the_compression_offer_follows_the_builder() {
+    for t in Transport::ALL {
+        let (req, _) = request_for(t, "/", "", |b| b.no_compression());
+        assert!(req.header("Sec-WebSocket-Extensions").is_none(), "{req:?}");
+        let settings = wsync::Compression::default()
+            .server_no_context_takeover(true)
+            .client_no_context_takeover(true)
+            .server_max_window_bits(10)
+            .client_max_window_bits(9);
+        let (req, _) = request_for(t, "/", "", |b| b.compression(settings));
+        assert_eq!(
+            req.header("Sec-WebSocket-Extensions"),
+            Some(
+                "permessage-deflate; server_no_context_takeover; client_no_context_takeover; \
+                 server_max_window_bits=10; client_max_window_bits=9"
+            ),
+            "{req:?}"
+        );
+        let (req, _) = request_for(t, "/", "", |b| {
+            b.compression(wsync::Compression::default().without_client_max_window_bits())
+        });
+        assert_eq!(
+            req.header("Sec-WebSocket-Extensions"),
+            Some("permessage-deflate")
+        );
     }
 }
 
