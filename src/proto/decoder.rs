@@ -778,4 +778,183 @@ mod tests {
             let _ = decode_all(&mut d, &bytes);
         }
     }
+
+    /// permessage-deflate in the decoder: RSV1 routing, inflating across frames and reads,
+    /// UTF-8 checked on the inflated bytes, the limit on the inflated size.
+    #[cfg(feature = "deflate")]
+    mod compressed {
+        use super::*;
+        use crate::proto::deflate::Deflater;
+
+        const RSV1: u8 = 0b100;
+
+        /// A frame with the given RSV bits.
+        fn frame_rsv(fin: bool, rsv: u8, op: u8, payload: &[u8]) -> Vec<u8> {
+            let mut v = Vec::new();
+            write_header(&mut v, fin, rsv, op, None, payload.len() as u64);
+            v.extend_from_slice(payload);
+            v
+        }
+
+        /// The compressed payload of `messages`, one after the other with context takeover.
+        fn deflate(messages: &[&[u8]]) -> Vec<Vec<u8>> {
+            let mut d = Deflater::new(15, false, 6);
+            messages
+                .iter()
+                .map(|m| {
+                    let mut out = Vec::new();
+                    d.compress(m, &mut out);
+                    out
+                })
+                .collect()
+        }
+
+        fn decoder(limit: usize) -> Decoder {
+            Decoder::new(limit, limit).with_inflater(Inflater::new(15, false))
+        }
+
+        #[test]
+        fn compressed_messages_inflate_with_context_takeover() {
+            let a = b"{\"price\": 101.5, \"qty\": 3}".as_slice();
+            let b = b"{\"price\": 101.6, \"qty\": 3}".as_slice();
+            let z = deflate(&[a, b]);
+            assert!(z[1].len() < z[0].len(), "the second refers to the first");
+            let mut input = frame_rsv(true, RSV1, opcode::TEXT, &z[0]);
+            input.extend(frame(true, opcode::BINARY, b"plain"));
+            input.extend(frame_rsv(true, RSV1, opcode::BINARY, &z[1]));
+            assert_eq!(
+                decode_all(&mut decoder(1 << 20), &input).unwrap(),
+                vec![
+                    Out::Message(Message::Text(String::from_utf8(a.to_vec()).unwrap())),
+                    Out::Message(Message::Binary(b"plain".to_vec())),
+                    Out::Message(Message::Binary(b.to_vec())),
+                ]
+            );
+        }
+
+        #[test]
+        fn a_fragmented_compressed_message_arrives_whole_at_any_split() {
+            let text = "ünïcödé ".repeat(500);
+            let z = &deflate(&[text.as_bytes()])[0];
+            let (p1, rest) = z.split_at(z.len() / 3);
+            let (p2, p3) = rest.split_at(rest.len() / 2);
+            let mut input = frame_rsv(false, RSV1, opcode::TEXT, p1);
+            input.extend(frame(true, opcode::PING, b"x"));
+            input.extend(frame(false, opcode::CONTINUATION, p2));
+            input.extend(frame(true, opcode::CONTINUATION, p3));
+            for split in [1, 7, 64, input.len()] {
+                let mut d = decoder(1 << 20);
+                let mut sink = Vec::new();
+                let mut items = Vec::new();
+                for piece in input.chunks(split) {
+                    items.extend(decode_into(&mut d, &mut sink, piece).unwrap());
+                }
+                assert_eq!(
+                    items,
+                    vec![
+                        Out::Ping(b"x".to_vec()),
+                        Out::Message(Message::Text(text.clone()))
+                    ],
+                    "split {split}"
+                );
+            }
+        }
+
+        #[test]
+        fn rsv1_is_refused_where_rfc_7692_forbids_it() {
+            let z = &deflate(&[b"abc"])[0];
+            // Not negotiated.
+            let input = frame_rsv(true, RSV1, opcode::TEXT, z);
+            assert_eq!(one(&input), Err(ProtocolError::ReservedBits));
+            // On a control frame.
+            let ping = frame_rsv(true, RSV1, opcode::PING, b"");
+            assert_eq!(
+                decode_all(&mut decoder(1 << 20), &ping),
+                Err(ProtocolError::ReservedBits)
+            );
+            // On a continuation frame.
+            let mut cont = frame_rsv(false, RSV1, opcode::TEXT, z);
+            cont.extend(frame_rsv(true, RSV1, opcode::CONTINUATION, b""));
+            assert_eq!(
+                decode_all(&mut decoder(1 << 20), &cont),
+                Err(ProtocolError::ReservedBits)
+            );
+            // RSV2 and RSV3 keep no meaning.
+            let rsv2 = frame_rsv(true, 0b010, opcode::TEXT, b"a");
+            assert_eq!(
+                decode_all(&mut decoder(1 << 20), &rsv2),
+                Err(ProtocolError::ReservedBits)
+            );
+        }
+
+        #[test]
+        fn invalid_utf8_inside_compressed_text_fails_fast() {
+            let mut bad = vec![b'a'; 100];
+            bad.push(0xff);
+            bad.extend(vec![b'b'; 100_000]);
+            let z = &deflate(&[&bad])[0];
+            // Only the first frame, with the bad byte in it, and not the end of the message.
+            let (head, _) = z.split_at(z.len() / 2);
+            let input = frame_rsv(false, RSV1, opcode::TEXT, head);
+            assert_eq!(
+                decode_all(&mut decoder(1 << 20), &input),
+                Err(ProtocolError::InvalidUtf8)
+            );
+        }
+
+        #[test]
+        fn the_limit_counts_inflated_bytes_and_memory_stays_within_it() {
+            let bomb = vec![0u8; 10 << 20];
+            let z = &deflate(&[&bomb])[0];
+            assert!(z.len() < 20_000, "{} compressed bytes", z.len());
+            let limit = 64 * 1024;
+            let mut d = decoder(limit);
+            let mut sink = Vec::new();
+            let e = decode_into(&mut d, &mut sink, &frame_rsv(true, RSV1, opcode::BINARY, z));
+            assert!(
+                matches!(e, Err(ProtocolError::MessageTooLarge { limit: l, .. }) if l == limit),
+                "{e:?}"
+            );
+            assert!(
+                sink.capacity() <= limit + 1,
+                "{} bytes held",
+                sink.capacity()
+            );
+            assert_eq!(ProtocolError::from(e.unwrap_err()).close_code(), 1009);
+            // Exactly at the limit passes.
+            let exact = vec![7u8; limit];
+            let z = &deflate(&[&exact])[0];
+            let got = decode_all(
+                &mut decoder(limit),
+                &frame_rsv(true, RSV1, opcode::BINARY, z),
+            );
+            assert_eq!(got.unwrap(), vec![Out::Message(Message::Binary(exact))]);
+        }
+
+        #[test]
+        fn corrupt_compressed_data_is_1007() {
+            let input = frame_rsv(true, RSV1, opcode::BINARY, &[0xff, 0xff, 0xff]);
+            let e = decode_all(&mut decoder(1 << 20), &input).unwrap_err();
+            assert!(matches!(e, ProtocolError::BadCompressedData(_)), "{e:?}");
+            assert_eq!(e.close_code(), 1007);
+        }
+
+        #[test]
+        fn a_compressed_payload_is_never_read_straight_into_the_sink() {
+            let z = &deflate(&[&vec![1u8; 100_000]])[0];
+            let input = frame_rsv(true, RSV1, opcode::BINARY, z);
+            let mut d = decoder(1 << 20);
+            let (n, item) = d.decode(&input[..4], &mut Vec::new()).unwrap();
+            assert_eq!((n, item), (4, None));
+            assert_eq!(
+                d.payload_pending(),
+                None,
+                "compressed bytes must be inflated"
+            );
+            let plain = frame(true, opcode::BINARY, &[0; 1000]);
+            let mut d = decoder(1 << 20);
+            d.decode(&plain[..4], &mut Vec::new()).unwrap();
+            assert_eq!(d.payload_pending(), Some(1000));
+        }
+    }
 }
