@@ -23,8 +23,7 @@ pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 16 << 10;
 pub const DEFAULT_EVENT_QUEUE_CAPACITY: usize = 16;
 /// Default for [`Builder::event_queue_bytes`](crate::Builder::event_queue_bytes): 4 MiB. On the 1 MiB receive benchmark a smaller
 /// limit made the reader wait for the application too often, and a larger one let the buffers
-/// in rotation outgrow the batch pool, which cost the reader CPU time (see the README's
-/// Performance section).
+/// in rotation outgrow the batch pool, which cost the reader CPU time (see PERFORMANCE.md).
 pub const DEFAULT_EVENT_QUEUE_BYTES: usize = 4 << 20;
 /// Default for [`Builder::fragment_size`](crate::Builder::fragment_size): 16 MiB, the default frame limit of common servers.
 pub const DEFAULT_FRAGMENT_SIZE: usize = 16 << 20;

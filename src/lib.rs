@@ -1,4 +1,4 @@
-#![doc = include_str!("../README.md")]
+#![doc = include_str!("guide.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -37,3 +37,9 @@ pub use error::{Error, HandshakeError, ProtocolError, Result, Timeout};
 pub use event::{CloseEvent, Event, Message, ReadyState};
 pub use payload::Payload;
 pub use websocket::{Iter, WebSocket};
+
+/// The README's examples, compiled as doc tests. Only built for `cargo test --doc`, so it never
+/// appears in the documentation.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

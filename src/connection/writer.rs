@@ -19,9 +19,8 @@ use crate::transport::WriteHalf;
 const CHUNK: usize = 64 * 1024;
 
 /// Frames longer than [`CHUNK`] go out in pieces of this size, the buffer growing for the
-/// message and shrinking back to [`CHUNK`] after it. Measured on the 1 MiB send benchmark
-/// (`perf stat`, whole process, four runs each): 15 % less CPU than pieces of 64 KiB, as the
-/// writes and the peer's wake-ups per message fall from 16 to 4.
+/// message and shrinking back to [`CHUNK`] after it: fewer writes, and fewer wake-ups of the
+/// peer, per message than pieces of [`CHUNK`], for less CPU (see PERFORMANCE.md).
 const LARGE_CHUNK: usize = 256 * 1024;
 
 /// The write side of one connection. Lives behind the connection's writer lock.

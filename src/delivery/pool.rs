@@ -15,8 +15,8 @@ use crate::sync::{lock, spin, timer};
 
 /// How many emptied batches wait to be reused: as many as the event queue holds by default,
 /// so that an application that falls behind for a moment (a late wake-up on a busy machine)
-/// and then catches up does not leave the reader allocating new batches (measured on the
-/// 1 MiB receive benchmark: with 4, 15 % of batches were new, and their pages were faulted in).
+/// and then catches up does not leave the reader allocating new batches, whose pages are
+/// faulted in (see PERFORMANCE.md).
 const POOLED: usize = DEFAULT_EVENT_QUEUE_CAPACITY;
 
 /// The most buffer memory the pool keeps, whatever the number of batches.

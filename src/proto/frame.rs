@@ -161,8 +161,8 @@ pub(crate) fn write_header(
 
 /// Writes `payload` masked with `key` into `out`, which must be as long (RFC 6455 §5.3): one
 /// pass that reads, XORs and writes eight bytes at a time, a loop the compiler vectorises.
-/// A copy followed by an XOR in place makes two passes over the bytes, and costs half as much
-/// again (measured on 1 MiB in 64 KiB pieces: ~115 µs against ~70 µs, a plain copy ~53 µs).
+/// A copy followed by an XOR in place makes two passes over the bytes, and costs more (figures
+/// in PERFORMANCE.md).
 pub(crate) fn mask_copy(out: &mut [u8], payload: &[u8], key: [u8; 4]) {
     debug_assert_eq!(out.len(), payload.len());
     let wide = u64::from_ne_bytes([

@@ -1,9 +1,9 @@
 //! Polling briefly before sleeping, on both sides of the event channel.
 //!
 //! Waking a thread that sleeps costs the waker a system call and the sleeper a trip through the
-//! scheduler; on a virtual machine whose other processor is halted it can take half a
-//! millisecond (measured here with `perf sched`). When the other side is about to act, polling
-//! for a few tens of microseconds, yielding the processor between polls, is far cheaper.
+//! scheduler, which is slow on a virtual machine whose other processor is halted (see
+//! PERFORMANCE.md). When the other side is about to act, polling for a few tens of
+//! microseconds, yielding the processor between polls, is far cheaper.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
