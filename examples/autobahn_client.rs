@@ -39,8 +39,8 @@ fn drive(ws: &WebSocket, mut on_message: impl FnMut(&WebSocket, Message)) -> Opt
     loop {
         match ws.recv() {
             Some(Event::Message(msg)) => on_message(ws, msg),
-            Some(Event::Open) | Some(Event::Error(_)) => {}
             Some(Event::Close(close)) => return Some(close),
+            Some(_) => {}
             None => return None,
         }
     }

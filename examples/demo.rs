@@ -61,6 +61,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     close.code, close.reason, close.was_clean
                 );
             }
+            // Events beyond the browser's four come only when asked for (pong_events).
+            _ => {}
         }
     }
     // The channel disconnects after the close event, which ends the loop.

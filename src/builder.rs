@@ -163,6 +163,49 @@ impl Builder {
         self
     }
 
+    /// Keepalive: sends a ping after this long without receiving anything from the server, and
+    /// fails the connection when nothing (a pong or any other frame) arrives within
+    /// [`pong_timeout`](Builder::pong_timeout) after it: an [`Event::Error`](crate::Event::Error)
+    /// with [`Timeout::Pong`](crate::Timeout::Pong), then a `Close` with 1006. So a server
+    /// that vanished without closing TCP is noticed. `Duration::ZERO` turns pings off, as in
+    /// the browser. The reader thread's read timeout does the timing: no thread or timer per
+    /// connection, and one wake-up per interval of silence. Pings go out the way pongs do,
+    /// without the reader ever waiting for the socket. Default:
+    /// [`DEFAULT_PING_INTERVAL`](crate::DEFAULT_PING_INTERVAL).
+    pub fn ping_interval(mut self, interval: Duration) -> Builder {
+        self.config.ping_interval = interval;
+        self
+    }
+
+    /// How long after a keepalive ping the server has to send something before the connection
+    /// fails (see [`ping_interval`](Builder::ping_interval)); not zero. Default:
+    /// [`DEFAULT_PONG_TIMEOUT`](crate::DEFAULT_PONG_TIMEOUT).
+    pub fn pong_timeout(mut self, timeout: Duration) -> Builder {
+        self.config.pong_timeout = timeout;
+        self
+    }
+
+    /// Fails a send that makes no progress for this long, because the server stopped reading
+    /// and the socket's send buffer is full: that `send` returns
+    /// [`Error::Timeout`](crate::Error::Timeout) with [`Timeout::Send`](crate::Timeout::Send),
+    /// and the connection fails (`Event::Error`, then `Close` with 1006), since a frame cut in
+    /// the middle cannot be resumed. It bounds each write to the socket, so a large send to a
+    /// slow but live server goes on as long as it keeps reading. Not zero. Default: none, a
+    /// send waits as long as the server takes, as in the browser.
+    pub fn send_timeout(mut self, timeout: Duration) -> Builder {
+        self.config.send_timeout = Some(timeout);
+        self
+    }
+
+    /// Reports every pong from the server as an [`Event::Pong`](crate::Event::Pong), with the
+    /// round-trip time of the ping it answers (ours, from
+    /// [`WebSocket::ping`](crate::WebSocket::ping) or keepalive). Default: false, so that only
+    /// the browser's four events appear.
+    pub fn pong_events(mut self, on: bool) -> Builder {
+        self.config.pong_events = on;
+        self
+    }
+
     /// Outgoing messages longer than this are sent as several frames of at most this many
     /// bytes (RFC 6455 §5.4 fragmentation). Default: [`DEFAULT_FRAGMENT_SIZE`](crate::DEFAULT_FRAGMENT_SIZE).
     pub fn fragment_size(mut self, bytes: usize) -> Builder {

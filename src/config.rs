@@ -29,6 +29,17 @@ pub const DEFAULT_EVENT_QUEUE_BYTES: usize = 4 << 20;
 pub const DEFAULT_FRAGMENT_SIZE: usize = 16 << 20;
 /// Default for [`Builder::reader_stack_size`](crate::Builder::reader_stack_size): 128 KiB.
 pub const DEFAULT_READER_STACK_SIZE: usize = 128 << 10;
+/// Default for [`Builder::ping_interval`](crate::Builder::ping_interval): 20 seconds, as Python's
+/// `websockets` does. Browsers send no pings, but a browser tab rarely outlives a dead network
+/// the way a feed consumer does: without pings, a server that vanished without closing TCP (a
+/// NAT that forgot the connection, a crashed host) is never noticed. 20 s is short enough to
+/// keep NAT and proxy idle timers (commonly 30–60 s or more) from dropping a quiet connection,
+/// and costs one small frame each way per 20 s of silence.
+pub const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(20);
+/// Default for [`Builder::pong_timeout`](crate::Builder::pong_timeout): 20 seconds, as Python's
+/// `websockets` does: long enough for a busy server or a slow link to answer, so a dead peer is
+/// noticed within 40 s of silence.
+pub const DEFAULT_PONG_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The settings of one socket, validated.
 #[derive(Debug, Clone)]
@@ -44,6 +55,14 @@ pub(crate) struct Config {
     pub(crate) event_queue_capacity: usize,
     pub(crate) event_queue_bytes: usize,
     pub(crate) reader_stack_size: usize,
+    /// Ping after this long without receiving anything; zero turns pings off.
+    pub(crate) ping_interval: Duration,
+    /// Fail the connection when nothing arrives this long after a keepalive ping.
+    pub(crate) pong_timeout: Duration,
+    /// Fail a send that makes no progress for this long; `None` waits for ever.
+    pub(crate) send_timeout: Option<Duration>,
+    /// Report pongs as [`Event::Pong`](crate::Event::Pong).
+    pub(crate) pong_events: bool,
     pub(crate) fragment_size: usize,
     pub(crate) tls: TlsConfig,
     /// permessage-deflate: what to offer and how to compress; `None` offers nothing.
@@ -64,6 +83,10 @@ impl Default for Config {
             event_queue_capacity: DEFAULT_EVENT_QUEUE_CAPACITY,
             event_queue_bytes: DEFAULT_EVENT_QUEUE_BYTES,
             reader_stack_size: DEFAULT_READER_STACK_SIZE,
+            ping_interval: DEFAULT_PING_INTERVAL,
+            pong_timeout: DEFAULT_PONG_TIMEOUT,
+            send_timeout: None,
+            pong_events: false,
             fragment_size: DEFAULT_FRAGMENT_SIZE,
             tls: TlsConfig::default(),
             compression: Some(Compression::default()),
@@ -235,6 +258,8 @@ impl Config {
             ("connect_timeout", self.connect_timeout),
             ("handshake_timeout", self.handshake_timeout),
             ("close_timeout", self.close_timeout),
+            ("pong_timeout", self.pong_timeout),
+            ("send_timeout", self.send_timeout.unwrap_or(Duration::MAX)),
         ];
         for (name, value) in positive {
             if value.is_zero() {
@@ -301,6 +326,8 @@ mod tests {
             Box::new(|c| c.max_response_size = 10),
             Box::new(|c| c.event_queue_capacity = 0),
             Box::new(|c| c.reader_stack_size = 1024),
+            Box::new(|c| c.pong_timeout = Duration::ZERO),
+            Box::new(|c| c.send_timeout = Some(Duration::ZERO)),
         ];
         for set in cases {
             let mut c = Config::default();

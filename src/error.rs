@@ -65,6 +65,10 @@ pub enum Timeout {
     Handshake,
     /// The server did not answer our close frame within the close timeout.
     Close,
+    /// Keepalive: nothing arrived within the pong timeout after a ping; the server is gone.
+    Pong,
+    /// A send made no progress within the send timeout: the server stopped reading.
+    Send,
 }
 
 /// Why the server's reply to the opening handshake was refused (RFC 6455 §4.1).
@@ -240,6 +244,8 @@ impl fmt::Display for Timeout {
             Timeout::Connect => "connect timed out",
             Timeout::Handshake => "opening handshake timed out",
             Timeout::Close => "closing handshake timed out",
+            Timeout::Pong => "no answer to a keepalive ping within the pong timeout",
+            Timeout::Send => "a send made no progress within the send timeout",
         })
     }
 }

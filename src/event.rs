@@ -80,8 +80,11 @@ pub struct CloseEvent {
 /// Something that happened on a socket, in the order it happened.
 ///
 /// Every socket yields exactly one [`Event::Close`], always the last; after it the channel
-/// disconnects. An [`Event::Error`] comes only right before a `Close` with code 1006.
+/// disconnects. An [`Event::Error`] comes only right before a `Close` with code 1006. The four
+/// browser events are all there is unless you ask for more ([`Event::Pong`]); the enum may
+/// grow, so a `match` needs a `_` arm.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Event {
     /// The opening handshake succeeded: the ready state is now OPEN.
     Open,
@@ -91,4 +94,17 @@ pub enum Event {
     Error(Error),
     /// The connection is closed; the ready state is CLOSED. Always the last event.
     Close(CloseEvent),
+    /// A pong arrived: only with [`Builder::pong_events`](crate::Builder::pong_events).
+    Pong(PongEvent),
+}
+
+/// A pong from the server, for [`Event::Pong`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PongEvent {
+    /// The pong's payload: that of the ping it answers, for a well-behaved server.
+    pub payload: Vec<u8>,
+    /// The time from when our ping with the same payload was handed to the writer to when its
+    /// pong was read; `None` for a pong that answers no ping of ours (unsolicited, or whose
+    /// ping was forgotten after 16 more pings).
+    pub round_trip: Option<std::time::Duration>,
 }

@@ -34,7 +34,7 @@ pub use crossbeam_channel;
 pub use crossbeam_channel::{RecvTimeoutError, TryRecvError};
 pub use delivery::batch::Batch;
 pub use error::{Error, HandshakeError, ProtocolError, Result, Timeout};
-pub use event::{CloseEvent, Event, Message, ReadyState};
+pub use event::{CloseEvent, Event, Message, PongEvent, ReadyState};
 pub use payload::Payload;
 pub use websocket::{Iter, WebSocket};
 

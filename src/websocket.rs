@@ -110,6 +110,17 @@ impl WebSocket {
         self.connection.close(Some(code), reason)
     }
 
+    /// Sends a ping with `payload` (at most 125 bytes, else [`Error::Syntax`]) and returns at
+    /// once: the ping is written by the next thread that takes the writer, or by a short-lived
+    /// thread if none does, so it never waits for a send that is blocked. The server answers
+    /// with a pong, reported as an [`Event::Pong`] with its round-trip time if you asked for
+    /// [`Builder::pong_events`](crate::Builder::pong_events). Not a browser method: the browser
+    /// neither sends pings nor shows pongs. While CONNECTING it fails with
+    /// [`Error::InvalidState`]; in CLOSING or CLOSED it does nothing.
+    pub fn ping(&self, payload: &[u8]) -> Result<()> {
+        self.connection.ping(payload)
+    }
+
     /// The browser's `readyState`. Lock-free; callable from any thread.
     pub fn ready_state(&self) -> ReadyState {
         self.connection.state.ready_state()

@@ -2,11 +2,13 @@
 //! share with the handle.
 //!
 //! - [`open`]: DNS, TCP, TLS and the opening handshake's I/O, on the reader thread;
-//! - [`reader`]: the reader thread, the only one that reads the socket and emits events;
+//! - [`reader`]: the reader thread, the only one that reads the socket and emits events, and
+//!   [`keepalive`], whose pings it times with its read timeout;
 //! - [`send`]: `send`, `send_batch` and `close`, on the callers' threads;
 //! - [`writer`] and [`writer_lock`]: whole frames onto the socket, one thread at a time, and
 //!   pongs that never make the reader wait;
-//! - [`shared`] ([`Connection`]), with [`state`], [`socket`], [`progress`]: what those threads share (ready state and buffered
+//! - [`shared`] ([`Connection`]), with [`state`], [`socket`], [`progress`], [`pings`]: what
+//!   those threads share (ready state and buffered
 //!   amount, the socket for shutting down, how far the application has come).
 //!
 //! The rules these follow are the protocol core's ([`crate::proto`]); this module adds the
@@ -21,7 +23,9 @@ use crate::delivery::batch::Batch;
 use crate::delivery::pool::Pool;
 use crate::error::Result;
 
+pub(crate) mod keepalive;
 pub(crate) mod open;
+pub(crate) mod pings;
 pub(crate) mod progress;
 pub(crate) mod reader;
 pub(crate) mod send;
@@ -31,6 +35,7 @@ pub(crate) mod state;
 pub(crate) mod writer;
 pub(crate) mod writer_lock;
 
+use pings::Pings;
 use progress::Progress;
 pub(crate) use shared::Connection;
 use socket::Socket;
@@ -57,6 +62,8 @@ pub(crate) fn start(url: &str, config: Config) -> Result<Started> {
         writer: Default::default(),
         close_timeout: config.close_timeout,
         fragment_size: config.fragment_size,
+        send_timeout: config.send_timeout.is_some(),
+        pings: config.pong_events.then(Pings::default),
     });
     let setup = open::Setup {
         target,

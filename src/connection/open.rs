@@ -114,7 +114,7 @@ pub(crate) fn open(connection: &Connection, setup: &Setup) -> Result<Opened> {
         }
     };
     read.tcp().set_read_timeout(None)?;
-    read.tcp().set_write_timeout(None)?;
+    read.tcp().set_write_timeout(config.send_timeout)?;
     let mut writer = connection.writer();
     let mut inflater = None;
     if let Some(compression) = compression {

@@ -10,12 +10,13 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
 
+use crate::connection::keepalive::{Keepalive, Silence};
 use crate::connection::open::{open, Setup};
 use crate::connection::shared::Connection;
 use crate::delivery::batch::Batch;
 use crate::delivery::outbox::Outbox;
 use crate::error::{Error, Timeout};
-use crate::event::{CloseEvent, Event, ReadyState};
+use crate::event::{CloseEvent, Event, PongEvent, ReadyState};
 use crate::proto::close::close_payload;
 use crate::proto::decoder::{Decoder, Item};
 use crate::sync::timer;
@@ -45,6 +46,14 @@ pub(crate) fn spawn(
         .stack_size(setup.config.reader_stack_size)
         .spawn(move || run(connection, setup, tx))
         .map(drop)
+}
+
+/// Whether a read failed because its timeout passed (the keepalive's).
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
 }
 
 /// The close event of a failed connection.
@@ -91,6 +100,7 @@ fn run(connection: Arc<Connection>, setup: Setup, tx: Sender<Batch>) {
                 read: opened.read,
                 decoder,
                 events,
+                keepalive: Keepalive::new(config.ping_interval, config.pong_timeout),
             };
             session.run(&opened.leftover);
         }
@@ -104,6 +114,7 @@ struct Session<'a> {
     read: ReadHalf,
     decoder: Decoder,
     events: Outbox,
+    keepalive: Keepalive,
 }
 
 /// How reading ended.
@@ -124,6 +135,9 @@ impl Session<'_> {
     }
 
     fn read_until_end(&mut self, leftover: &[u8]) -> Ending {
+        if let Err(e) = self.set_read_timeout() {
+            return Ending::Failed(Error::Io(e));
+        }
         if let Some(end) = self.process(leftover) {
             return end;
         }
@@ -140,8 +154,15 @@ impl Session<'_> {
                 Ok(0) => return Ending::Failed(self.lost(None)),
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if is_timeout(&e) => match self.silence() {
+                    Some(end) => return end,
+                    None => continue,
+                },
                 Err(e) => return Ending::Failed(self.lost(Some(e))),
             };
+            if let Some(end) = self.heard() {
+                return end;
+            }
             if let Some(end) = self.process(&buf[..n]) {
                 return end;
             }
@@ -171,16 +192,67 @@ impl Session<'_> {
                 return Some(Ending::Failed(self.decoder.too_large(size).into()));
             }
             let from = sink.len();
-            let got = match self.read.read_append(sink, want) {
-                Ok(n) => n as u64,
+            let (got, timed_out) = match self.read.read_append(sink, want) {
+                Ok(n) => (n as u64, false),
+                // What arrived before the timeout is in the sink.
+                Err(e) if is_timeout(&e) => ((sink.len() - from) as u64, true),
                 Err(e) => return Some(Ending::Failed(self.lost(Some(e)))),
             };
+            if got > 0 {
+                if let Some(end) = self.heard() {
+                    return Some(end);
+                }
+            }
             let appended = self.events.sink_tail(from);
             match self.decoder.payload_appended(appended) {
                 Err(e) => return Some(Ending::Failed(e.into())),
-                Ok(_) if got < want => return Some(Ending::Failed(self.lost(None))),
+                Ok(_) if got < want && !timed_out => return Some(Ending::Failed(self.lost(None))),
                 Ok(Some(item)) => return self.handle(item),
                 Ok(None) => {}
+            }
+            if timed_out {
+                if let Some(end) = self.silence() {
+                    return Some(end);
+                }
+            }
+        }
+    }
+
+    /// Sets the socket's read timeout to what keepalive needs now.
+    fn set_read_timeout(&self) -> io::Result<()> {
+        self.read
+            .tcp()
+            .set_read_timeout(self.keepalive.read_timeout())
+    }
+
+    /// Bytes arrived: keepalive waits a whole interval again.
+    fn heard(&mut self) -> Option<Ending> {
+        if self.keepalive.received() {
+            if let Err(e) = self.set_read_timeout() {
+                return Some(Ending::Failed(Error::Io(e)));
+            }
+        }
+        None
+    }
+
+    /// A read timed out, so nothing arrived for the keepalive's timeout: ping, or fail the
+    /// connection if the last ping went unanswered. Once the closing handshake has begun the
+    /// close timeout governs instead, and reads wait without a timeout.
+    fn silence(&mut self) -> Option<Ending> {
+        if self.connection.state.ready_state() != ReadyState::Open {
+            return match self.read.tcp().set_read_timeout(None) {
+                Ok(()) => None,
+                Err(e) => Some(Ending::Failed(Error::Io(e))),
+            };
+        }
+        match self.keepalive.silence() {
+            Silence::Dead => Some(Ending::Failed(Error::Timeout(Timeout::Pong))),
+            Silence::Ping(payload) => {
+                // Sent the way pongs are: the reader never waits for the writer or the socket.
+                self.connection.send_ping(&payload);
+                self.set_read_timeout()
+                    .err()
+                    .map(|e| Ending::Failed(Error::Io(e)))
             }
         }
     }
@@ -189,6 +261,9 @@ impl Session<'_> {
     fn lost(&self, e: Option<io::Error>) -> Error {
         if self.connection.socket.is_timed_out() {
             return Error::Timeout(Timeout::Close);
+        }
+        if self.connection.socket.is_send_timed_out() {
+            return Error::Timeout(Timeout::Send);
         }
         match e.map(transport::tls_error) {
             Some(Ok(tls)) => tls,
@@ -229,8 +304,19 @@ impl Session<'_> {
                 // writer_lock.rs).
                 self.connection.pong(&payload);
             }
-            // "A response to an unsolicited Pong frame is not expected."
-            Item::Pong => {}
+            // "A response to an unsolicited Pong frame is not expected." Reported only when
+            // asked for, with the round trip of the ping it answers.
+            Item::Pong(payload) => {
+                if let Some(pings) = &self.connection.pings {
+                    let round_trip = pings.answered(&payload);
+                    if self.connection.state.ready_state() == ReadyState::Open {
+                        self.events.push(Event::Pong(PongEvent {
+                            payload,
+                            round_trip,
+                        }));
+                    }
+                }
+            }
             Item::Close(close) => return Some(Ending::Close(close)),
         }
         None

@@ -1,11 +1,12 @@
 //! The callers' side: `send`, `send_batch` and `close`, as the browser defines them, written
 //! under the writer lock so that frames from different threads never interleave.
 
+use std::io::ErrorKind;
 use std::sync::Arc;
 
 use crate::connection::shared::Connection;
 use crate::connection::writer_lock::WriterGuard;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Timeout};
 use crate::event::ReadyState;
 use crate::payload::Payload;
 use crate::proto::close::close_payload;
@@ -75,8 +76,35 @@ impl Connection {
     fn write_failed(&self, mut writer: WriterGuard<'_>, e: std::io::Error) -> Error {
         writer.broken();
         drop(writer);
+        let timed_out = matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut);
+        if self.send_timeout && timed_out {
+            self.socket.send_timed_out();
+            return Error::Timeout(Timeout::Send);
+        }
         self.socket.shutdown();
         Error::Io(e)
+    }
+
+    /// Sends a ping with `payload`, at most 125 bytes (RFC 6455 §5.5), without waiting: it is
+    /// written by whoever holds the writer next (see [`WriterLock::ping`]). While CONNECTING it
+    /// fails with InvalidStateError; in CLOSING or CLOSED it does nothing.
+    ///
+    /// [`WriterLock::ping`]: crate::connection::writer_lock::WriterLock::ping
+    pub(crate) fn ping(&self, payload: &[u8]) -> Result<()> {
+        if payload.len() > 125 {
+            return Err(Error::Syntax(format!(
+                "a ping payload of {} bytes exceeds 125 bytes",
+                payload.len()
+            )));
+        }
+        match self.state.ready_state() {
+            ReadyState::Connecting => Err(Error::InvalidState),
+            ReadyState::Open => {
+                self.send_ping(payload);
+                Ok(())
+            }
+            ReadyState::Closing | ReadyState::Closed => Ok(()),
+        }
     }
 
     /// `close(code, reason)`, as the browser defines it. The caller validates the arguments:

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::connection::pings::Pings;
 use crate::connection::progress::Progress;
 use crate::connection::socket::Socket;
 use crate::connection::state::State;
@@ -18,6 +19,10 @@ pub(crate) struct Connection {
     pub(crate) writer: Arc<WriterLock>,
     pub(crate) close_timeout: Duration,
     pub(crate) fragment_size: usize,
+    /// Whether a write that timed out is the send timeout (else no write has a timeout).
+    pub(crate) send_timeout: bool,
+    /// Our pings in flight, when pongs are reported as events; `None` otherwise.
+    pub(crate) pings: Option<Pings>,
 }
 
 impl Connection {
@@ -47,6 +52,15 @@ impl Connection {
     /// Answers a ping without waiting for the writer or the socket (see [`WriterLock::pong`]).
     pub(crate) fn pong(&self, payload: &[u8]) {
         self.writer.pong(payload);
+    }
+
+    /// Sends a ping without waiting for the writer or the socket, noting when it left if pongs
+    /// are reported.
+    pub(crate) fn send_ping(&self, payload: &[u8]) {
+        if let Some(pings) = &self.pings {
+            pings.sent(payload);
+        }
+        self.writer.ping(payload);
     }
 
     /// After the close timeout, shut the socket down unless the reader has finished.

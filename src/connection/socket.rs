@@ -24,6 +24,8 @@ pub(crate) struct Socket {
     slot: Mutex<Slot>,
     /// The close timeout passed before the server's close frame came.
     timed_out: AtomicBool,
+    /// A send timed out, which failed the connection.
+    send_timed_out: AtomicBool,
 }
 
 impl Socket {
@@ -62,6 +64,18 @@ impl Socket {
             self.timed_out.store(true, Ordering::Release);
             shut(&s);
         }
+    }
+
+    /// A send made no progress within the send timeout: note it and shut the socket, which
+    /// fails the connection.
+    pub(crate) fn send_timed_out(&self) {
+        self.send_timed_out.store(true, Ordering::Release);
+        self.shutdown();
+    }
+
+    /// Whether a send timed out and failed the connection.
+    pub(crate) fn is_send_timed_out(&self) -> bool {
+        self.send_timed_out.load(Ordering::Acquire)
     }
 
     /// Whether the close timeout passed.

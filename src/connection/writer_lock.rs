@@ -1,4 +1,4 @@
-//! The writer lock, and the pong that must not wait for it.
+//! The writer lock, and the pongs (and pings) that must not wait for it.
 //!
 //! Senders hold the writer while they write, and a write blocks while the server is not reading.
 //! If the reader thread waited for the writer to answer a ping, it would stop reading meanwhile:
@@ -12,6 +12,9 @@
 //! RFC 6455 §5.5.3 allows: "If an endpoint receives a Ping frame and has not yet sent Pong
 //! frame(s) in response to previous Ping frame(s), the endpoint MAY elect to send a Pong frame
 //! for only the most recently processed Ping frame".
+//!
+//! Pings go out the same way, and so never make their sender wait either: the keepalive pings
+//! of the reader thread, and [`WebSocket::ping`](crate::WebSocket::ping).
 
 use std::collections::VecDeque;
 use std::io;
@@ -34,8 +37,9 @@ const PONG_THREAD_STACK: usize = 128 << 10;
 #[derive(Debug, Default)]
 pub(crate) struct WriterLock {
     writer: Mutex<Writer>,
-    /// The payloads of the pings not answered yet, oldest first.
-    pong: Mutex<VecDeque<Vec<u8>>>,
+    /// The control frames waiting to be written, oldest first: opcode and payload. Pongs
+    /// answer pings not answered yet; pings are ours.
+    pong: Mutex<VecDeque<(u8, Vec<u8>)>>,
     /// A pong is waiting: checked after every release of the writer.
     pong_waiting: AtomicBool,
     /// A thread is on its way to write waiting pongs (see [`WriterLock::pong`]).
@@ -73,8 +77,8 @@ impl WriterLock {
     /// Writes the waiting pongs, oldest first.
     fn write_waiting(&self, writer: &mut Writer) -> io::Result<()> {
         let waiting = std::mem::take(&mut *lock(&self.pong));
-        for payload in waiting {
-            writer.control(opcode::PONG, &payload)?;
+        for (op, payload) in waiting {
+            writer.control(op, &payload)?;
         }
         Ok(())
     }
@@ -95,12 +99,24 @@ impl WriterLock {
     /// the reader thread goes on reading whatever the server does. A failed write marks the
     /// writer broken; the reader learns of the failure from its own reads.
     pub(crate) fn pong(self: &Arc<Self>, payload: &[u8]) {
+        self.control(opcode::PONG, payload);
+    }
+
+    /// Sends a ping the way [`WriterLock::pong`] sends a pong: without waiting.
+    pub(crate) fn ping(self: &Arc<Self>, payload: &[u8]) {
+        self.control(opcode::PING, payload);
+    }
+
+    /// Queues a control frame and sees that it is written without waiting (see
+    /// [`WriterLock::pong`]). Beyond [`MAX_WAITING_PONGS`] frames, the oldest pong goes.
+    fn control(self: &Arc<Self>, op: u8, payload: &[u8]) {
         {
             let mut waiting = lock(&self.pong);
             if waiting.len() == MAX_WAITING_PONGS {
-                waiting.pop_front();
+                let oldest_pong = waiting.iter().position(|(op, _)| *op == opcode::PONG);
+                waiting.remove(oldest_pong.unwrap_or(0));
             }
-            waiting.push_back(payload.to_vec());
+            waiting.push_back((op, payload.to_vec()));
         }
         self.pong_waiting.store(true, Ordering::SeqCst);
         // Paired with the fence in the guard's release: either this thread sees the writer
@@ -244,7 +260,10 @@ mod tests {
     fn a_sender_writes_waiting_pongs_before_its_own_frame() {
         let (lock, mut peer) = pair();
         // A pong left while no one held the writer, its thread not yet there.
-        lock.pong.lock().unwrap().push_back(b"ping first".to_vec());
+        lock.pong
+            .lock()
+            .unwrap()
+            .push_back((opcode::PONG, b"ping first".to_vec()));
         lock.pong_waiting.store(true, Ordering::SeqCst);
         lock.lock().control(opcode::TEXT, b"reply").unwrap();
         assert_eq!(next(&mut peer), (opcode::PONG, b"ping first".to_vec()));

@@ -24,8 +24,8 @@ pub(crate) enum Item {
     },
     /// A ping, with its payload (at most 125 bytes).
     Ping(Vec<u8>),
-    /// A pong; its payload is not needed.
-    Pong,
+    /// A pong, with its payload (at most 125 bytes), to match it with our ping.
+    Pong(Vec<u8>),
     /// A close frame: the code and reason, or `None` for an empty body (reported as 1005).
     Close(Option<(u16, String)>),
 }
@@ -430,7 +430,7 @@ impl Decoder {
     ) -> Result<Option<Item>, ProtocolError> {
         match h.opcode {
             opcode::PING => Ok(Some(Item::Ping(self.control.clone()))),
-            opcode::PONG => Ok(Some(Item::Pong)),
+            opcode::PONG => Ok(Some(Item::Pong(self.control.clone()))),
             opcode::CLOSE => decode_close_payload(&self.control).map(|c| Some(Item::Close(c))),
             _ if !h.fin => Ok(None),
             _ => {
@@ -473,7 +473,7 @@ mod tests {
     enum Out {
         Message(Message),
         Ping(Vec<u8>),
-        Pong,
+        Pong(Vec<u8>),
         Close(Option<(u16, String)>),
     }
 
@@ -488,7 +488,7 @@ mod tests {
                 })
             }
             Item::Ping(p) => Out::Ping(p),
-            Item::Pong => Out::Pong,
+            Item::Pong(p) => Out::Pong(p),
             Item::Close(c) => Out::Close(c),
         }
     }
@@ -537,7 +537,7 @@ mod tests {
                 Out::Message(Message::Text("hi".into())),
                 Out::Message(Message::Binary(vec![0, 1, 2])),
                 Out::Ping(b"p".to_vec()),
-                Out::Pong,
+                Out::Pong(Vec::new()),
                 Out::Close(Some((1000, "ok".into()))),
             ]
         );
@@ -728,7 +728,10 @@ mod tests {
         ]
         .concat();
         let items = decode_into(&mut d, &mut sink, &input).unwrap();
-        assert_eq!(items, vec![Out::Ping(b"ping".to_vec()), Out::Pong]);
+        assert_eq!(
+            items,
+            vec![Out::Ping(b"ping".to_vec()), Out::Pong(b"pong".to_vec())]
+        );
         assert_eq!(sink, b"earlierab", "only data payloads are appended");
         assert_eq!(d.partial_len(), 2);
     }

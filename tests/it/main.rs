@@ -13,7 +13,8 @@
 //!   `events_receiver`;
 //! - sending: `send_batch`, `fragmentation_out`, `client_frames_masked_fresh_key`,
 //!   `concurrent_send`, `send_not_blocked_by_silent_peer`, `send_after_close`;
-//! - pings: `ping_pong`, `ping_answered_while_sending`, `ping_while_send_blocked`;
+//! - pings: `ping_pong`, `ping_answered_while_sending`, `ping_while_send_blocked`; keepalive,
+//!   the application's pings, pong events and the send timeout: `keepalive`;
 //! - a send blocked by a peer that does not read, and what ends it: `close_while_send_blocked`,
 //!   `failure_while_send_blocked`, `server_close_while_send_blocked`;
 //! - closing: `close_client_initiated`, `close_server_initiated`, `close_argument_validation`,
@@ -68,6 +69,7 @@ mod handshake_request;
 mod handshake_response_size_limit;
 mod handshake_trailing_frames;
 mod invalid_utf8_fails_fast;
+mod keepalive;
 #[cfg(not(feature = "native-tls"))]
 mod no_tls_feature;
 mod ping_answered_while_sending;
