@@ -737,6 +737,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(crate::proto::testing::deterministic(512, 6455))]
+
         /// However the stream is cut into reads, the items are the same.
         #[test]
         fn any_split_gives_the_same_items(texts in proptest::collection::vec("\\PC{0,30}", 1..5), big in 0usize..70_000, cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..8)) {
@@ -780,6 +782,170 @@ mod tests {
             let mut d = Decoder::new(1000, 2000);
             let _ = decode_all(&mut d, &bytes);
         }
+    }
+
+    /// A frame over a limit that arrives whole, in one read, fails as one announced by its
+    /// header alone does: the fast path takes only frames within both limits.
+    #[test]
+    fn a_whole_frame_over_a_limit_fails_in_one_read() {
+        for (max_frame, max_message) in [(100, 150), (150, 100)] {
+            for len in [100, 101, 149, 150, 151] {
+                let input = frame(true, opcode::BINARY, &vec![7; len]);
+                let got = decode_all(&mut Decoder::new(max_frame, max_message), &input);
+                if len > max_frame {
+                    assert_eq!(
+                        got,
+                        Err(ProtocolError::FrameTooLarge {
+                            size: len as u64,
+                            limit: max_frame
+                        }),
+                        "{len} bytes, limits {max_frame}/{max_message}"
+                    );
+                } else if len > max_message {
+                    assert_eq!(
+                        got,
+                        Err(ProtocolError::MessageTooLarge {
+                            size: len as u64,
+                            limit: max_message
+                        }),
+                        "{len} bytes, limits {max_frame}/{max_message}"
+                    );
+                } else {
+                    assert_eq!(got, Ok(vec![Out::Message(Message::Binary(vec![7; len]))]));
+                }
+            }
+        }
+    }
+
+    /// A read that ends within a frame, right after its header or anywhere in its payload,
+    /// completes nothing, and the rest completes the frame.
+    #[test]
+    fn a_read_ending_inside_a_short_frame_completes_nothing() {
+        for payload in [&b"x"[..], b"xy", b"hello"] {
+            let f = frame(true, opcode::TEXT, payload);
+            for cut in 1..f.len() {
+                let mut d = Decoder::new(1 << 20, 1 << 20);
+                let mut sink = Vec::new();
+                assert_eq!(d.decode(&f[..cut], &mut sink), Ok((cut, None)), "cut {cut}");
+                let got = decode_into(&mut d, &mut sink, &f[cut..]).unwrap();
+                let text = String::from_utf8(payload.to_vec()).unwrap();
+                assert_eq!(got, vec![Out::Message(Message::Text(text))], "cut {cut}");
+            }
+        }
+    }
+
+    /// Frames with headers of every length (2, 4 and 10 bytes), and what they decode to.
+    fn frames_of_every_header_length() -> (Vec<u8>, Vec<Out>) {
+        // A 16-bit length whose first byte reads as a FIN text header (0x81) and whose
+        // payload starts with what would be a 5-byte text frame's: the tail of a split
+        // header must never be taken for a header of its own.
+        let long: Vec<u8> = b"hello"
+            .iter()
+            .copied()
+            .chain((0..0x8105 - 5).map(|i| i as u8))
+            .collect();
+        let huge = vec![0x5a; 0x1_0001];
+        let mut input = frame(true, opcode::BINARY, &long);
+        assert_eq!(&input[..4], &[0x82, 0x7e, 0x81, 0x05]);
+        input.extend(frame(true, opcode::PING, b"p"));
+        input.extend(frame(false, opcode::TEXT, b"ab"));
+        input.extend(frame(true, opcode::CONTINUATION, b"c"));
+        input.extend(frame(true, opcode::BINARY, &huge));
+        input.extend(frame(true, opcode::TEXT, b""));
+        let want = vec![
+            Out::Message(Message::Binary(long)),
+            Out::Ping(b"p".to_vec()),
+            Out::Message(Message::Text("abc".into())),
+            Out::Message(Message::Binary(huge)),
+            Out::Message(Message::Text(String::new())),
+        ];
+        (input, want)
+    }
+
+    /// Every header cut into two and three reads, at every point: the same items as in one
+    /// read. A header split across three or more reads grows the stash twice, and the tail of
+    /// a split header is never decoded as a frame of its own.
+    #[test]
+    fn headers_split_at_every_point_give_the_same_items() {
+        let (input, want) = frames_of_every_header_length();
+        assert_eq!(one(&input).unwrap(), want, "in one read");
+        // The offset of every frame header in the input.
+        let mut starts = Vec::new();
+        let mut at = 0;
+        while at < input.len() {
+            starts.push(at);
+            let (h, n) = parse_header(&input[at..]).unwrap().unwrap();
+            at += n + h.len as usize;
+        }
+        for &start in &starts {
+            let header_len = parse_header(&input[start..]).unwrap().unwrap().1;
+            for a in start + 1..start + header_len {
+                for b in a..(start + header_len + 2).min(input.len()) {
+                    let mut d = Decoder::new(1 << 20, 1 << 20);
+                    let mut sink = Vec::new();
+                    let mut got = Vec::new();
+                    for piece in [&input[..a], &input[a..b], &input[b..]] {
+                        got.extend(decode_into(&mut d, &mut sink, piece).unwrap());
+                    }
+                    assert_eq!(got, want, "reads cut at {a} and {b}");
+                }
+            }
+        }
+        // One byte at a time.
+        let mut d = Decoder::new(1 << 20, 1 << 20);
+        let mut sink = Vec::new();
+        let mut got = Vec::new();
+        for byte in input.chunks(1) {
+            got.extend(decode_into(&mut d, &mut sink, byte).unwrap());
+        }
+        assert_eq!(got, want, "a byte at a time");
+    }
+
+    /// A control frame's payload never goes straight into the sink: it is not the message's.
+    #[test]
+    fn only_a_data_payload_is_pending_for_the_sink() {
+        for op in [opcode::PING, opcode::PONG, opcode::CLOSE] {
+            let f = frame(true, op, &[0x03, 0xe8, b'a', b'b']);
+            let mut d = Decoder::new(1 << 20, 1 << 20);
+            assert_eq!(d.decode(&f[..3], &mut Vec::new()), Ok((3, None)));
+            assert_eq!(d.payload_pending(), None, "opcode {op}");
+        }
+        // Between frames of a fragmented message nothing is pending either.
+        let mut d = Decoder::new(1 << 20, 1 << 20);
+        let first = frame(false, opcode::BINARY, b"ab");
+        assert_eq!(d.decode(&first, &mut Vec::new()), Ok((first.len(), None)));
+        assert_eq!(d.payload_pending(), None);
+        // A ping between fragments: its payload is not the message's.
+        let ping = frame(true, opcode::PING, b"abc");
+        assert_eq!(d.decode(&ping[..3], &mut Vec::new()), Ok((3, None)));
+        assert_eq!(d.payload_pending(), None);
+        let cont = frame(true, opcode::CONTINUATION, b"cd");
+        let mut sink = Vec::new();
+        assert!(d.decode(&ping[3..], &mut sink).unwrap().1.is_some());
+        assert_eq!(d.decode(&cont[..3], &mut sink), Ok((3, None)));
+        assert_eq!(d.payload_pending(), Some(1));
+    }
+
+    /// Whether the message in progress is text, as the reader needs to know when it appends
+    /// payload straight to the sink.
+    #[test]
+    fn the_pending_message_is_text_only_while_a_text_message_is_in_progress() {
+        let mut d = Decoder::new(1 << 20, 1 << 20);
+        assert!(!d.is_text_pending(), "nothing in progress");
+        let bin = frame(true, opcode::BINARY, b"abcdef");
+        assert_eq!(d.decode(&bin[..4], &mut Vec::new()), Ok((4, None)));
+        assert!(!d.is_text_pending(), "binary");
+        let mut d = Decoder::new(1 << 20, 1 << 20);
+        let text = frame(false, opcode::TEXT, b"abc");
+        let mut sink = Vec::new();
+        assert_eq!(d.decode(&text, &mut sink), Ok((text.len(), None)));
+        assert!(
+            d.is_text_pending(),
+            "between the fragments of a text message"
+        );
+        let last = frame(true, opcode::CONTINUATION, b"d");
+        assert!(d.decode(&last, &mut sink).unwrap().1.is_some());
+        assert!(!d.is_text_pending(), "the message ended");
     }
 
     /// permessage-deflate in the decoder: RSV1 routing, inflating across frames and reads,

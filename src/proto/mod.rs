@@ -26,6 +26,8 @@ pub(crate) mod deflate;
 pub(crate) mod encoder;
 pub(crate) mod frame;
 pub(crate) mod handshake;
+#[cfg(test)]
+pub(crate) mod testing;
 pub(crate) mod token;
 pub(crate) mod url;
 pub(crate) mod utf8;
