@@ -1,6 +1,7 @@
 //! The public handle: the browser's `WebSocket`, plus blocking ways to receive its events.
 
 use std::collections::VecDeque;
+use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -25,7 +26,9 @@ use crate::sync::{lock, spin};
 ///
 /// Dropping the handle closes an open connection with code 1001 (going away); the reader thread
 /// ends when the server answers, or at the latest after the close timeout.
-#[derive(Debug)]
+///
+/// Its `Debug` shows what the browser lets a script read: the URL, the ready state, the
+/// subprotocol, the extensions and the buffered amount.
 pub struct WebSocket {
     connection: Arc<Connection>,
     /// Batches of events, one per read of the reader thread.
@@ -263,6 +266,20 @@ impl WebSocket {
     /// disconnects after `Close`.
     pub fn iter(&self) -> Iter<'_> {
         Iter { ws: self }
+    }
+}
+
+impl fmt::Debug for WebSocket {
+    /// The browser's attributes only: `url`, `ready_state` (by name), `protocol`, `extensions`
+    /// and `buffered_amount`; not the channel, the buffers or the threads behind them.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebSocket")
+            .field("url", &self.url())
+            .field("ready_state", &self.ready_state())
+            .field("protocol", &self.protocol())
+            .field("extensions", &self.extensions())
+            .field("buffered_amount", &self.buffered_amount())
+            .finish()
     }
 }
 

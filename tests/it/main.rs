@@ -11,6 +11,7 @@
 //! - receiving and the event stream: `echo_roundtrip`, `receive_buffers`, `fragmentation_in`,
 //!   `size_limits`, `event_lifecycle`, `event_queue_backpressure`, `event_queue_bytes`,
 //!   `events_receiver`;
+//! - the handle: `websocket_debug`;
 //! - sending: `send_batch`, `fragmentation_out`, `client_frames_masked_fresh_key`,
 //!   `concurrent_send`, `send_not_blocked_by_silent_peer`, `send_after_close`;
 //! - pings: `ping_pong`, `ping_answered_while_sending`, `ping_while_send_blocked`;
@@ -97,3 +98,4 @@ mod tls_fixtures;
 #[cfg(feature = "native-tls")]
 mod tls_handshake_failures;
 mod url_resolution;
+mod websocket_debug;
