@@ -85,7 +85,7 @@ fn run(connection: Arc<Connection>, setup: Setup, tx: Sender<Batch>) {
             let mut session = Session {
                 connection: &connection,
                 read,
-                decoder: Decoder::new(config.max_frame_size, config.max_message_size),
+                decoder: Decoder::new(config.frame_limit(), config.max_message_size),
                 events,
             };
             session.run(&leftover);

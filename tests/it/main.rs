@@ -9,8 +9,8 @@
 //!   `handshake_accepted`, `handshake_reply_refused`, `handshake_incomplete_or_silent`,
 //!   `handshake_response_size_limit`, `handshake_trailing_frames`, `timeouts_without_limit`;
 //! - receiving and the event stream: `echo_roundtrip`, `receive_buffers`, `fragmentation_in`,
-//!   `size_limits`, `event_lifecycle`, `event_queue_backpressure`, `event_queue_bytes`,
-//!   `events_receiver`;
+//!   `size_limits`, `large_frame_default_limit`, `event_lifecycle`, `event_queue_backpressure`,
+//!   `event_queue_bytes`, `events_receiver`;
 //! - the handle: `websocket_debug`;
 //! - sending: `send_batch`, `fragmentation_out`, `client_frames_masked_fresh_key`,
 //!   `concurrent_send`, `send_not_blocked_by_silent_peer`, `send_after_close`;
@@ -69,6 +69,7 @@ mod handshake_request;
 mod handshake_response_size_limit;
 mod handshake_trailing_frames;
 mod invalid_utf8_fails_fast;
+mod large_frame_default_limit;
 #[cfg(not(feature = "native-tls"))]
 mod no_tls_feature;
 mod ping_answered_while_sending;
