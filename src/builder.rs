@@ -15,7 +15,8 @@ impl WebSocket {
     /// [`Event::Error`](crate::Event::Error) then [`Event::Close`](crate::Event::Close), follows.
     ///
     /// Fails at once with [`Error::Syntax`](crate::Error::Syntax) for a URL the browser would refuse, and with
-    /// [`Error::Security`](crate::Error::Security) for a blocked port.
+    /// [`Error::Security`](crate::Error::Security) for a blocked port (see
+    /// [`Builder::allow_blocked_ports`]).
     pub fn new(url: &str) -> Result<WebSocket> {
         Builder::new(url).build()
     }
@@ -169,6 +170,17 @@ impl Builder {
     /// bytes (RFC 6455 §5.4 fragmentation). Default: [`DEFAULT_FRAGMENT_SIZE`](crate::DEFAULT_FRAGMENT_SIZE).
     pub fn fragment_size(mut self, bytes: usize) -> Builder {
         self.config.fragment_size = bytes;
+        self
+    }
+
+    /// Lets the socket connect to a port that browsers block, such as 6000 (X11) or 10080
+    /// (Amanda), which is otherwise an [`Error::Security`](crate::Error::Security) as in the
+    /// browser. Browsers block the ports of other protocols (mail, FTP, IRC, ...) so that a web
+    /// page cannot make the user's browser send requests to those services (cross-protocol
+    /// attacks); a native program that chose its URL itself may need one, say for a local
+    /// server. Default: false.
+    pub fn allow_blocked_ports(mut self, allow: bool) -> Builder {
+        self.config.allow_blocked_ports = allow;
         self
     }
 

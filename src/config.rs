@@ -51,6 +51,8 @@ pub(crate) struct Config {
     pub(crate) event_queue_bytes: usize,
     pub(crate) reader_stack_size: usize,
     pub(crate) fragment_size: usize,
+    /// Whether ports that browsers block may be connected to.
+    pub(crate) allow_blocked_ports: bool,
     pub(crate) tls: TlsConfig,
 }
 
@@ -69,6 +71,7 @@ impl Default for Config {
             event_queue_bytes: DEFAULT_EVENT_QUEUE_BYTES,
             reader_stack_size: DEFAULT_READER_STACK_SIZE,
             fragment_size: DEFAULT_FRAGMENT_SIZE,
+            allow_blocked_ports: false,
             tls: TlsConfig::default(),
         }
     }

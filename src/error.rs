@@ -21,7 +21,8 @@ pub enum Error {
     /// The browser's `SyntaxError`: an unparsable URL, a scheme other than ws, wss, http or https,
     /// a fragment, a duplicate or malformed subprotocol, or a close reason over 123 bytes.
     Syntax(String),
-    /// The browser's `SecurityError`: the URL names a port that browsers block.
+    /// The browser's `SecurityError`: the URL names a port that browsers block
+    /// ([`Builder::allow_blocked_ports`](crate::Builder::allow_blocked_ports) lifts this).
     Security {
         /// The blocked port.
         port: u16,

@@ -46,7 +46,7 @@ pub(crate) struct Started {
 
 /// Validates the target and hands the connection to a new reader thread.
 pub(crate) fn start(url: &str, config: Config) -> Result<Started> {
-    let target = crate::proto::url::parse(url)?;
+    let target = crate::proto::url::parse(url, config.allow_blocked_ports)?;
     let tls = open::tls_for(&target, &config)?;
     let (tx, rx) = crossbeam_channel::bounded(config.event_queue_capacity);
     let pool = Arc::new(Pool::new(config.event_queue_bytes));

@@ -4,10 +4,11 @@
 //! traffic, and a scripted raw peer that writes exact bytes for misbehaviour.
 //!
 //! What the modules cover:
-//! - connecting and the opening handshake: `url_resolution`, `builder_invalid_config`,
-//!   `connect_failure`, `connect_ipv6_literal`, `connect_timeout` (Linux), `handshake_request`,
-//!   `handshake_accepted`, `handshake_reply_refused`, `handshake_incomplete_or_silent`,
-//!   `handshake_response_size_limit`, `handshake_trailing_frames`, `timeouts_without_limit`;
+//! - connecting and the opening handshake: `url_resolution`, `blocked_ports_allowed`,
+//!   `builder_invalid_config`, `connect_failure`, `connect_ipv6_literal`, `connect_timeout`
+//!   (Linux), `handshake_request`, `handshake_accepted`, `handshake_reply_refused`,
+//!   `handshake_incomplete_or_silent`, `handshake_response_size_limit`,
+//!   `handshake_trailing_frames`, `timeouts_without_limit`;
 //! - receiving and the event stream: `echo_roundtrip`, `receive_buffers`, `fragmentation_in`,
 //!   `size_limits`, `large_frame_default_limit`, `event_lifecycle`, `event_queue_backpressure`,
 //!   `event_queue_bytes`, `events_receiver`;
@@ -37,6 +38,7 @@
 
 mod common;
 
+mod blocked_ports_allowed;
 mod builder_invalid_config;
 mod client_frames_masked_fresh_key;
 mod close_answered_tcp_left_open;
