@@ -9,38 +9,41 @@ use crate::websocket::WebSocket;
 
 /// The constructors live beside the builder they use, so that the handle's module does not
 /// depend on the builder's.
+///
+/// Each takes the URL as anything that gives a `&str`: `&str`, `String`, `&String`, or a
+/// [`url::Url`](https://docs.rs/url/latest/url/struct.Url.html) (by value or by reference).
 impl WebSocket {
-    /// The browser's `new WebSocket(url)`: validates `url` and starts connecting in the
-    /// background. Returns in [`ReadyState::Connecting`](crate::ReadyState::Connecting); an [`Event::Open`](crate::Event::Open), or an
+    /// The browser's `new WebSocket(url)`: validates `url` (a `&str`, `String` or `url::Url`)
+    /// and starts connecting in the background. Returns in [`ReadyState::Connecting`](crate::ReadyState::Connecting); an [`Event::Open`](crate::Event::Open), or an
     /// [`Event::Error`](crate::Event::Error) then [`Event::Close`](crate::Event::Close), follows.
     ///
     /// Fails at once with [`Error::Syntax`](crate::Error::Syntax) for a URL the browser would refuse, and with
     /// [`Error::Security`](crate::Error::Security) for a blocked port (see
     /// [`Builder::allow_blocked_ports`]).
-    pub fn new(url: &str) -> Result<WebSocket> {
-        Builder::new(url).build()
+    pub fn new(url: impl AsRef<str>) -> Result<WebSocket> {
+        Builder::new(url.as_ref()).build()
     }
 
     /// The browser's `new WebSocket(url, protocols)`: like [`WebSocket::new`], offering the
     /// given subprotocols, most preferred first. A duplicate or one that is not an HTTP token is
     /// an [`Error::Syntax`](crate::Error::Syntax).
-    pub fn with_protocols<I, S>(url: &str, protocols: I) -> Result<WebSocket>
+    pub fn with_protocols<I, S>(url: impl AsRef<str>, protocols: I) -> Result<WebSocket>
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        Builder::new(url).protocols(protocols).build()
+        Builder::new(url.as_ref()).protocols(protocols).build()
     }
 
     /// Connects and waits until the socket is OPEN, or returns why it could not open. For
     /// scripts: `let ws = WebSocket::connect("ws://...")?;`.
-    pub fn connect(url: &str) -> Result<WebSocket> {
-        Builder::new(url).connect()
+    pub fn connect(url: impl AsRef<str>) -> Result<WebSocket> {
+        Builder::new(url.as_ref()).connect()
     }
 
     /// Configures a socket: subprotocols, headers, timeouts, limits. See [`Builder`].
-    pub fn builder(url: &str) -> Builder {
-        Builder::new(url)
+    pub fn builder(url: impl AsRef<str>) -> Builder {
+        Builder::new(url.as_ref())
     }
 }
 

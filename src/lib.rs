@@ -5,6 +5,7 @@
 // The public API, on top: the handle, its constructors and builder, the configuration's
 // defaults, events, errors and payloads.
 mod builder;
+pub mod close_code;
 mod config;
 mod error;
 mod event;

@@ -93,7 +93,7 @@ fn untrusted_certificate() {
     check(
         "CA not trusted",
         refused_leaf(Leaf::Good),
-        WebSocket::builder,
+        |url| WebSocket::builder(url),
         // The server sends the CA along: OpenSSL names it, or the missing issuer.
         &verify_failed(&[
             "certificate in certificate chain",
