@@ -118,9 +118,12 @@ impl WebSocket {
         self.connection.state.ready_state()
     }
 
-    /// The browser's `bufferedAmount`: bytes passed to `send` and not yet written to the socket.
-    /// It returns to 0 once sends complete while open; data sent after the close started is
-    /// counted and never subtracted. Lock-free; callable from any thread.
+    /// The browser's `bufferedAmount`: bytes of messages passed to `send` and not yet written
+    /// to the socket (payload only, not frame headers). It falls as each piece of a message is
+    /// written (a large one goes out in pieces of up to 256 KiB), so during a large send, which
+    /// another thread can watch, it shows how much is left; it is 0 once sends complete while
+    /// open. Data sent after the close started is counted and never subtracted, as is what a
+    /// failed write left unsent. Lock-free; callable from any thread.
     pub fn buffered_amount(&self) -> u64 {
         self.connection.state.buffered_amount()
     }

@@ -3,7 +3,7 @@
 //! takes no lock.
 
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use crate::event::ReadyState;
 
@@ -13,7 +13,7 @@ pub(crate) struct State {
     /// The resolved URL.
     url: String,
     ready: AtomicU8,
-    buffered: AtomicU64,
+    buffered: Buffered,
     protocol: OnceLock<String>,
     extensions: OnceLock<String>,
 }
@@ -24,7 +24,7 @@ impl State {
         State {
             url,
             ready: AtomicU8::new(ReadyState::Connecting as u8),
-            buffered: AtomicU64::new(0),
+            buffered: Buffered::default(),
             protocol: OnceLock::new(),
             extensions: OnceLock::new(),
         }
@@ -55,17 +55,17 @@ impl State {
 
     /// Bytes accepted by `send` and not yet written.
     pub(crate) fn buffered_amount(&self) -> u64 {
-        self.buffered.load(Ordering::Acquire)
+        self.buffered.get()
     }
 
     /// `bytes` more were accepted by `send`.
     pub(crate) fn buffer(&self, bytes: u64) {
-        self.buffered.fetch_add(bytes, Ordering::AcqRel);
+        self.buffered.add(bytes);
     }
 
-    /// `bytes` of those accepted were written.
-    pub(crate) fn written(&self, bytes: u64) {
-        self.buffered.fetch_sub(bytes, Ordering::AcqRel);
+    /// The buffered amount, for the writer to count down as it writes.
+    pub(crate) fn buffered(&self) -> &Buffered {
+        &self.buffered
     }
 
     /// The negotiated subprotocol, empty until open.
@@ -82,6 +82,30 @@ impl State {
     pub(crate) fn set_negotiated(&self, protocol: String, extensions: String) {
         let _ = self.protocol.set(protocol);
         let _ = self.extensions.set(extensions);
+    }
+}
+
+/// The browser's `bufferedAmount`: bytes of data messages accepted by `send` and not yet
+/// written to the socket. `send` counts a message in before it takes the writer, and the writer
+/// counts its payload out piece by piece as each write completes, so that during a large send
+/// it shows what is left. Shared by the state, which reports it, and the writer.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Buffered(Arc<AtomicU64>);
+
+impl Buffered {
+    /// The bytes not yet written.
+    pub(crate) fn get(&self) -> u64 {
+        self.0.load(Ordering::Acquire)
+    }
+
+    /// `bytes` more were accepted.
+    pub(crate) fn add(&self, bytes: u64) {
+        self.0.fetch_add(bytes, Ordering::AcqRel);
+    }
+
+    /// `bytes` of those accepted were written.
+    pub(crate) fn written(&self, bytes: u64) {
+        self.0.fetch_sub(bytes, Ordering::AcqRel);
     }
 }
 
@@ -105,8 +129,12 @@ mod tests {
         let s = State::new("ws://h/".into());
         s.buffer(10);
         s.buffer(5);
-        s.written(10);
+        s.buffered().written(10);
         assert_eq!(s.buffered_amount(), 5);
+        // The writer's handle counts the same bytes.
+        let writer = s.buffered().clone();
+        writer.written(5);
+        assert_eq!(s.buffered_amount(), 0);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::io;
 
 use rand::Rng;
 
+use crate::connection::state::Buffered;
 use crate::proto::close::ClosingHandshake;
 use crate::proto::encoder::{fragments, FrameEncoder};
 use crate::proto::frame::opcode;
@@ -36,6 +37,11 @@ pub(crate) struct Writer {
     filled: usize,
     /// The closing handshake: whether data may still go out, and whether it completed.
     closing: ClosingHandshake,
+    /// The connection's buffered amount, counted down as data payload is written.
+    buffered: Buffered,
+    /// How many bytes of data payload (not headers, not control frames) `buf` holds: counted
+    /// out of `buffered` once the write that carries them completes.
+    unsent: u64,
 }
 
 /// A fresh, unpredictable masking key for each frame: "The masking key needs to be
@@ -46,6 +52,14 @@ fn mask_key() -> [u8; 4] {
 }
 
 impl Writer {
+    /// A writer that counts the payload it writes out of `buffered`.
+    pub(crate) fn counting(buffered: Buffered) -> Writer {
+        Writer {
+            buffered,
+            ..Writer::default()
+        }
+    }
+
     /// Installs the write half once the connection is open.
     pub(crate) fn attach(&mut self, half: WriteHalf) {
         self.half = Some(half);
@@ -97,7 +111,9 @@ impl Writer {
         result
     }
 
-    /// Writes out whatever the buffer holds.
+    /// Writes out whatever the buffer holds; once written, its data payload is no longer
+    /// buffered. What a failed write held stays counted, as the browser counts data it never
+    /// transmitted.
     fn write_out(&mut self) -> io::Result<()> {
         if self.filled == 0 {
             return Ok(());
@@ -106,7 +122,11 @@ impl Writer {
             Some(half) => half.write_all(&self.buf[..self.filled]),
             None => Ok(()),
         };
+        if result.is_ok() && self.half.is_some() {
+            self.buffered.written(self.unsent);
+        }
         self.filled = 0;
+        self.unsent = 0;
         result
     }
 
@@ -183,11 +203,18 @@ impl Writer {
             false => CHUNK,
         };
         let mut frame = FrameEncoder::new(fin, op, payload, mask_key());
+        // Payload bytes not yet encoded: what `remaining` counts, less the header while it is
+        // still to come.
+        let payload_left = |frame: &FrameEncoder<'_>| frame.remaining().min(payload.len());
         loop {
             let start = self.filled;
             let room = chunk.saturating_sub(start).min(frame.remaining());
+            let before = payload_left(&frame);
             let n = frame.encode(self.claim(room));
             self.filled = start + n;
+            if !opcode::is_control(op) {
+                self.unsent += (before - payload_left(&frame)) as u64;
+            }
             if frame.is_done() {
                 return Ok(());
             }
@@ -333,6 +360,54 @@ pub(crate) mod tests {
         assert!(w.message(false, b"tail", usize::MAX).unwrap());
         assert_eq!((w.buf.len(), w.filled), (CHUNK, 0));
         assert_eq!(reader.join().unwrap(), (big, b"tail".to_vec()));
+    }
+
+    #[test]
+    fn written_data_payload_is_counted_out_and_nothing_else() {
+        let (w, mut s) = pair();
+        let buffered = Buffered::default();
+        let mut w = Writer {
+            buffered: buffered.clone(),
+            ..w
+        };
+        let big: Vec<u8> = (0..3 * LARGE_CHUNK as u32 + 5).map(|i| i as u8).collect();
+        buffered.add(big.len() as u64 + 10 + 7);
+        let reader = std::thread::spawn(move || {
+            let frames: Vec<_> = (0..9).map(|_| read_frame(&mut s)).collect();
+            frames
+                .into_iter()
+                .map(|(_, op, _, p)| (op, p.len()))
+                .collect::<Vec<_>>()
+        });
+        // A large message, in two frames and many pieces: all of it counted out, headers aside.
+        assert!(w.message(false, &big, 2 * LARGE_CHUNK).unwrap());
+        assert_eq!(buffered.get(), 17);
+        // Control frames were never counted in.
+        w.control(opcode::PONG, b"ping").unwrap();
+        assert_eq!(buffered.get(), 17);
+        // Queued messages count out when the write that carries them completes.
+        assert!(w.queue(true, b"0123456789", 3).unwrap());
+        assert!(w.queue(false, b"abcdefg", usize::MAX).unwrap());
+        assert_eq!(buffered.get(), 17, "not written yet");
+        w.flush().unwrap();
+        assert_eq!(buffered.get(), 0);
+        assert!(w.close(&[0x03, 0xe8]).unwrap());
+        assert_eq!(buffered.get(), 0);
+        use opcode::*;
+        assert_eq!(
+            reader.join().unwrap(),
+            [
+                (BINARY, 2 * LARGE_CHUNK),
+                (CONTINUATION, LARGE_CHUNK + 5),
+                (PONG, 4),
+                (TEXT, 3),
+                (CONTINUATION, 3),
+                (CONTINUATION, 3),
+                (CONTINUATION, 1),
+                (BINARY, 7),
+                (CLOSE, 2),
+            ]
+        );
     }
 
     #[test]

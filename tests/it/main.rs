@@ -14,7 +14,8 @@
 //!   `event_queue_bytes`, `events_receiver`;
 //! - the handle: `websocket_debug`, `url_types_accepted`, `message_into_owned`;
 //! - sending: `send_batch`, `fragmentation_out`, `client_frames_masked_fresh_key`,
-//!   `concurrent_send`, `send_not_blocked_by_silent_peer`, `send_after_close`;
+//!   `concurrent_send`, `send_not_blocked_by_silent_peer`, `send_after_close`,
+//!   `buffered_amount_counts_down`;
 //! - pings: `ping_pong`, `ping_answered_while_sending`, `ping_while_send_blocked`;
 //! - a send blocked by a peer that does not read, and what ends it: `close_while_send_blocked`,
 //!   `failure_while_send_blocked`, `server_close_while_send_blocked`;
@@ -39,6 +40,7 @@
 mod common;
 
 mod blocked_ports_allowed;
+mod buffered_amount_counts_down;
 mod builder_invalid_config;
 mod client_frames_masked_fresh_key;
 mod close_answered_tcp_left_open;
