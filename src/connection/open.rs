@@ -34,10 +34,14 @@ pub(crate) fn tls_for(target: &Target, config: &Config) -> Result<Option<Tls>> {
     }
 }
 
-/// Resolves the host and connects to the first address that answers.
+/// Resolves the host and connects to the first address that answers. A failure to resolve is
+/// [`Error::Dns`]; else the last address's failure tells: a timeout, a refusal, or another.
 fn connect(connection: &Connection, target: &Target, timeout: Duration) -> Result<TcpStream> {
-    let mut last = io::Error::new(io::ErrorKind::NotFound, "the host resolved to no address");
-    for addr in (target.host.as_str(), target.port).to_socket_addrs()? {
+    let addrs = (target.host.as_str(), target.port)
+        .to_socket_addrs()
+        .map_err(Error::Dns)?;
+    let mut last = None;
+    for addr in addrs {
         if connection.socket.is_aborted() {
             return Err(Error::Aborted);
         }
@@ -46,13 +50,18 @@ fn connect(connection: &Connection, target: &Target, timeout: Duration) -> Resul
                 tcp.set_nodelay(true)?;
                 return Ok(tcp);
             }
-            Err(e) => last = e,
+            Err(e) => last = Some(e),
         }
     }
-    if last.kind() == io::ErrorKind::TimedOut {
-        return Err(Error::Timeout(Timeout::Connect));
-    }
-    Err(Error::Io(last))
+    Err(match last {
+        None => Error::Dns(io::Error::new(
+            io::ErrorKind::NotFound,
+            "the host resolved to no address",
+        )),
+        Some(e) if e.kind() == io::ErrorKind::TimedOut => Error::Timeout(Timeout::Connect),
+        Some(e) if e.kind() == io::ErrorKind::ConnectionRefused => Error::ConnectionRefused(e),
+        Some(e) => Error::Io(e),
+    })
 }
 
 /// Maps an I/O error during the handshake: a read timeout is the handshake timeout.
