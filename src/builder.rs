@@ -136,7 +136,9 @@ impl Builder {
     }
 
     /// The largest handshake response (status line and headers) accepted from the server; at
-    /// least 256 bytes. Default: [`DEFAULT_MAX_RESPONSE_SIZE`](crate::DEFAULT_MAX_RESPONSE_SIZE).
+    /// least 256 bytes. Of a refusal's body, as much is kept too
+    /// ([`Response::body`](crate::Response::body)).
+    /// Default: [`DEFAULT_MAX_RESPONSE_SIZE`](crate::DEFAULT_MAX_RESPONSE_SIZE).
     pub fn max_response_size(mut self, bytes: usize) -> Builder {
         self.config.max_response_size = bytes;
         self

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::io;
 
+use crate::response::Response;
+
 /// A specialised `Result` whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -199,13 +201,10 @@ pub enum HandshakeError {
         /// The limit, in bytes.
         limit: usize,
     },
-    /// The server answered with a status other than 101; redirects are not followed.
-    Status {
-        /// The HTTP status code.
-        code: u16,
-        /// The `Location` header, when the reply has one (usually a redirect).
-        location: Option<String>,
-    },
+    /// The server answered with a status other than 101: its [`Response`], with the status,
+    /// the headers (such as `WWW-Authenticate`, or the `Location` of a redirect, which is not
+    /// followed) and the start of the body, which often says why.
+    Status(Box<Response>),
     /// The reply lacks `Upgrade: websocket`.
     MissingUpgrade,
     /// The reply lacks `Connection: Upgrade`.
@@ -319,11 +318,7 @@ impl fmt::Display for HandshakeError {
             HandshakeError::TooLarge { limit } => {
                 write!(f, "response headers exceed {limit} bytes")
             }
-            HandshakeError::Status {
-                code,
-                location: Some(loc),
-            } => write!(f, "status {code} (redirect to {loc} not followed)"),
-            HandshakeError::Status { code, .. } => write!(f, "status {code}, expected 101"),
+            HandshakeError::Status(response) => status(f, response),
             HandshakeError::MissingUpgrade => f.write_str("missing `Upgrade: websocket`"),
             HandshakeError::MissingConnection => f.write_str("missing `Connection: Upgrade`"),
             HandshakeError::BadAccept => f.write_str("wrong or missing Sec-WebSocket-Accept"),
@@ -340,6 +335,31 @@ impl fmt::Display for HandshakeError {
         }
     }
 }
+
+/// A refusal in one line: `status 401 Unauthorized, expected 101: missing token`, with the
+/// redirect's target or the first line of the body, cut at [`MAX_BODY_LINE`] characters.
+fn status(f: &mut fmt::Formatter<'_>, response: &Response) -> fmt::Result {
+    write!(f, "status {}", response.status())?;
+    if !response.reason().is_empty() {
+        write!(f, " {}", response.reason())?;
+    }
+    match response.location() {
+        Some(location) => write!(f, " (redirect to {location} not followed)")?,
+        None => f.write_str(", expected 101")?,
+    }
+    let body = response.body_text();
+    let line = body.lines().map(str::trim).find(|l| !l.is_empty());
+    if let Some(line) = line {
+        match line.char_indices().nth(MAX_BODY_LINE) {
+            Some((cut, _)) => write!(f, ": {}…", &line[..cut])?,
+            None => write!(f, ": {line}")?,
+        }
+    }
+    Ok(())
+}
+
+/// The most characters of a refusal's body that its `Display` shows.
+const MAX_BODY_LINE: usize = 200;
 
 impl fmt::Display for Timeout {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -10,6 +10,7 @@ mod config;
 mod error;
 mod event;
 mod payload;
+mod response;
 mod websocket;
 
 // The protocol core: RFC 6455 as pure code, no I/O.
@@ -37,4 +38,5 @@ pub use delivery::batch::Batch;
 pub use error::{Error, HandshakeError, ProtocolError, Result, Timeout, TlsError, TlsErrorKind};
 pub use event::{CloseEvent, Event, Message, ReadyState};
 pub use payload::Payload;
+pub use response::Response;
 pub use websocket::{Iter, WebSocket};

@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::event::{Event, ReadyState};
 use crate::payload::Payload;
 use crate::proto::close::validate_user_close;
+use crate::response::Response;
 use crate::sync::{lock, spin};
 
 /// A WebSocket client connection with the browser's API.
@@ -137,6 +138,15 @@ impl WebSocket {
     /// none.
     pub fn extensions(&self) -> &str {
         self.connection.state.extensions()
+    }
+
+    /// The server's response to the opening handshake: status 101 and its headers, such as
+    /// `Set-Cookie` or headers of your server's own. `None` until the socket is OPEN, and for a
+    /// connection that could not open (a refusal's response is in its error,
+    /// [`HandshakeError::Status`](crate::HandshakeError::Status)). The browser does not offer
+    /// this.
+    pub fn handshake_response(&self) -> Option<&Response> {
+        self.connection.state.response()
     }
 
     /// The browser's `url`: the URL as resolved (absolute, `ws` or `wss`).

@@ -10,8 +10,9 @@ use crate::config::Config;
 use crate::connection::shared::Connection;
 use crate::delivery::pool::Pool;
 use crate::error::{Error, HandshakeError, Result, Timeout};
-use crate::proto::handshake;
 use crate::proto::url::Target;
+use crate::proto::{handshake, http};
+use crate::response::Response;
 use crate::sync::timer;
 use crate::transport::{self, ReadHalf, Tls};
 
@@ -76,6 +77,44 @@ fn handshake_io(e: io::Error) -> Error {
     }
 }
 
+/// How long the body of a refusal may pause before what has arrived is taken as all of it: a
+/// server that neither delimits it nor closes the connection must not hold the error back
+/// until the handshake timeout.
+const BODY_PAUSE: Duration = Duration::from_millis(500);
+
+/// Reads the body of a refused response, `raw` being what followed its head so far, as far as
+/// [`http::Body`] says it goes (its length, its last chunk, the connection's end, the limit),
+/// by `deadline` at the latest and while it keeps coming (see [`BODY_PAUSE`]): whatever arrived
+/// by then, or before a failed read, is the body. The refusal is the error either way, so
+/// nothing here fails.
+fn read_body(
+    read: &mut ReadHalf,
+    response: &mut Response,
+    mut raw: Vec<u8>,
+    deadline: Instant,
+    limit: usize,
+) {
+    let body = http::Body::new(response, limit);
+    while !body.is_complete(&raw) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let wait = left.min(BODY_PAUSE);
+        if wait.is_zero() || read.tcp().set_read_timeout(Some(wait)).is_err() {
+            break;
+        }
+        let start = raw.len();
+        raw.resize(start + 1024, 0);
+        let got = read.read(&mut raw[start..]);
+        raw.truncate(start + *got.as_ref().unwrap_or(&0));
+        match got {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    response.set_body(body.decode(&raw));
+}
+
 /// Connects, runs the TLS and WebSocket handshakes, and installs the write half. Returns the
 /// read half and any frame bytes that arrived with the handshake response.
 pub(crate) fn open(connection: &Connection, setup: &Setup) -> Result<(ReadHalf, Vec<u8>)> {
@@ -102,10 +141,17 @@ pub(crate) fn open(connection: &Connection, setup: &Setup) -> Result<(ReadHalf, 
             return Err(HandshakeError::Incomplete.into());
         }
         let offered = &config.protocols;
-        if let Some(a) =
-            handshake::parse_response(&buf, &request, offered, None, config.max_response_size)?
-        {
-            break a;
+        match handshake::parse_response(&buf, &request, offered, None, config.max_response_size) {
+            Ok(Some(a)) => break a,
+            Ok(None) => {}
+            Err(HandshakeError::Status(mut response)) => {
+                let head = http::head_len(&buf).unwrap_or(buf.len());
+                buf.drain(..head);
+                let limit = config.max_response_size;
+                read_body(&mut read, &mut response, buf, deadline, limit);
+                return Err(HandshakeError::Status(response).into());
+            }
+            Err(e) => return Err(e.into()),
         }
     };
     read.tcp().set_read_timeout(None)?;
@@ -113,6 +159,7 @@ pub(crate) fn open(connection: &Connection, setup: &Setup) -> Result<(ReadHalf, 
     connection
         .state
         .set_negotiated(accepted.protocol, accepted.extensions);
+    connection.state.set_response(accepted.response);
     connection.writer().attach(write);
     buf.drain(..accepted.len);
     Ok((read, buf))

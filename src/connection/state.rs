@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use crate::event::ReadyState;
+use crate::response::Response;
 
 /// One connection's observable state.
 #[derive(Debug)]
@@ -16,6 +17,8 @@ pub(crate) struct State {
     buffered: Buffered,
     protocol: OnceLock<String>,
     extensions: OnceLock<String>,
+    /// The server's 101 response, once open.
+    response: OnceLock<Response>,
 }
 
 impl State {
@@ -27,6 +30,7 @@ impl State {
             buffered: Buffered::default(),
             protocol: OnceLock::new(),
             extensions: OnceLock::new(),
+            response: OnceLock::new(),
         }
     }
 
@@ -76,6 +80,16 @@ impl State {
     /// The negotiated extensions, empty until open.
     pub(crate) fn extensions(&self) -> &str {
         self.extensions.get().map_or("", String::as_str)
+    }
+
+    /// The server's response to the opening handshake, once it was accepted.
+    pub(crate) fn response(&self) -> Option<&Response> {
+        self.response.get()
+    }
+
+    /// Records the server's accepted response.
+    pub(crate) fn set_response(&self, response: Response) {
+        let _ = self.response.set(response);
     }
 
     /// Records what the handshake settled.

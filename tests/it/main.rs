@@ -7,6 +7,7 @@
 //! - connecting and the opening handshake: `url_resolution`, `blocked_ports_allowed`,
 //!   `builder_invalid_config`, `connect_failure`, `connect_ipv6_literal`, `connect_timeout`
 //!   (Linux), `handshake_request`, `handshake_accepted`, `handshake_reply_refused`,
+//!   `handshake_refusal_response`,
 //!   `handshake_incomplete_or_silent`, `handshake_response_size_limit`,
 //!   `handshake_trailing_frames`, `timeouts_without_limit`;
 //! - receiving and the event stream: `echo_roundtrip`, `receive_buffers`, `fragmentation_in`,
@@ -69,6 +70,7 @@ mod fragmentation_in;
 mod fragmentation_out;
 mod handshake_accepted;
 mod handshake_incomplete_or_silent;
+mod handshake_refusal_response;
 mod handshake_reply_refused;
 mod handshake_request;
 mod handshake_response_size_limit;
