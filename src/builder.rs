@@ -121,8 +121,9 @@ impl Builder {
 
     /// The largest frame payload accepted from the server; a larger one fails the connection
     /// with 1009 before any of it is buffered. Default: the message limit
-    /// ([`max_message_size`](Builder::max_message_size), [`DEFAULT_MAX_FRAME_SIZE`](crate::DEFAULT_MAX_FRAME_SIZE)
-    /// when that is not set either), so that a message is never refused for coming in one frame.
+    /// ([`max_message_size`](Builder::max_message_size); when neither is set,
+    /// [`DEFAULT_MAX_FRAME_SIZE`](crate::DEFAULT_MAX_FRAME_SIZE)), so that a message is never
+    /// refused for coming in one frame.
     pub fn max_frame_size(mut self, bytes: usize) -> Builder {
         self.config.max_frame_size = Some(bytes);
         self

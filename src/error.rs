@@ -39,10 +39,11 @@ pub enum Error {
     /// A `wss://` URL was given but the crate was built without the `native-tls` feature.
     TlsUnavailable,
     /// The host name did not resolve (DNS): no such host, no address for it, or no answer from
-    /// the resolver. The `io::Error` is the resolver's, also the [`source()`](std::error::Error::source).
+    /// the resolver. The `io::Error` is the resolver's, and the
+    /// [`source()`](std::error::Error::source).
     Dns(io::Error),
-    /// The server's host refused the TCP connection: nothing listens on that port (for every
-    /// address the name resolved to, the last error being this one).
+    /// The server's host refused the TCP connection: nothing listens on that port. When the
+    /// name resolved to several addresses, each was tried and the last one's failure tells.
     ConnectionRefused(io::Error),
     /// The TCP connection could not be made for another reason (network unreachable, ...), or
     /// the socket failed later (connection reset, ...).
@@ -203,7 +204,8 @@ pub enum HandshakeError {
     },
     /// The server answered with a status other than 101: its [`Response`], with the status,
     /// the headers (such as `WWW-Authenticate`, or the `Location` of a redirect, which is not
-    /// followed) and the start of the body, which often says why.
+    /// followed) and the start of the body, which often says why. Match it as
+    /// `Error::Handshake(HandshakeError::Status(response))`, then `response.status()`.
     Status(Box<Response>),
     /// The reply lacks `Upgrade: websocket`.
     MissingUpgrade,
