@@ -9,37 +9,41 @@ use crate::websocket::WebSocket;
 
 /// The constructors live beside the builder they use, so that the handle's module does not
 /// depend on the builder's.
+///
+/// Each takes the URL as anything that gives a `&str`: `&str`, `String`, `&String`, or a
+/// [`url::Url`](https://docs.rs/url/latest/url/struct.Url.html) (by value or by reference).
 impl WebSocket {
-    /// The browser's `new WebSocket(url)`: validates `url` and starts connecting in the
-    /// background. Returns in [`ReadyState::Connecting`](crate::ReadyState::Connecting); an [`Event::Open`](crate::Event::Open), or an
+    /// The browser's `new WebSocket(url)`: validates `url` (a `&str`, `String` or `url::Url`)
+    /// and starts connecting in the background. Returns in [`ReadyState::Connecting`](crate::ReadyState::Connecting); an [`Event::Open`](crate::Event::Open), or an
     /// [`Event::Error`](crate::Event::Error) then [`Event::Close`](crate::Event::Close), follows.
     ///
     /// Fails at once with [`Error::Syntax`](crate::Error::Syntax) for a URL the browser would refuse, and with
-    /// [`Error::Security`](crate::Error::Security) for a blocked port.
-    pub fn new(url: &str) -> Result<WebSocket> {
-        Builder::new(url).build()
+    /// [`Error::Security`](crate::Error::Security) for a blocked port (see
+    /// [`Builder::allow_blocked_ports`]).
+    pub fn new(url: impl AsRef<str>) -> Result<WebSocket> {
+        Builder::new(url.as_ref()).build()
     }
 
     /// The browser's `new WebSocket(url, protocols)`: like [`WebSocket::new`], offering the
     /// given subprotocols, most preferred first. A duplicate or one that is not an HTTP token is
     /// an [`Error::Syntax`](crate::Error::Syntax).
-    pub fn with_protocols<I, S>(url: &str, protocols: I) -> Result<WebSocket>
+    pub fn with_protocols<I, S>(url: impl AsRef<str>, protocols: I) -> Result<WebSocket>
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        Builder::new(url).protocols(protocols).build()
+        Builder::new(url.as_ref()).protocols(protocols).build()
     }
 
     /// Connects and waits until the socket is OPEN, or returns why it could not open. For
     /// scripts: `let ws = WebSocket::connect("ws://...")?;`.
-    pub fn connect(url: &str) -> Result<WebSocket> {
-        Builder::new(url).connect()
+    pub fn connect(url: impl AsRef<str>) -> Result<WebSocket> {
+        Builder::new(url.as_ref()).connect()
     }
 
     /// Configures a socket: subprotocols, headers, timeouts, limits. See [`Builder`].
-    pub fn builder(url: &str) -> Builder {
-        Builder::new(url)
+    pub fn builder(url: impl AsRef<str>) -> Builder {
+        Builder::new(url.as_ref())
     }
 }
 
@@ -116,9 +120,12 @@ impl Builder {
     }
 
     /// The largest frame payload accepted from the server; a larger one fails the connection
-    /// with 1009 before any of it is buffered. Default: [`DEFAULT_MAX_FRAME_SIZE`](crate::DEFAULT_MAX_FRAME_SIZE).
+    /// with 1009 before any of it is buffered. Default: the message limit
+    /// ([`max_message_size`](Builder::max_message_size); when neither is set,
+    /// [`DEFAULT_MAX_FRAME_SIZE`](crate::DEFAULT_MAX_FRAME_SIZE)), so that a message is never
+    /// refused for coming in one frame.
     pub fn max_frame_size(mut self, bytes: usize) -> Builder {
-        self.config.max_frame_size = bytes;
+        self.config.max_frame_size = Some(bytes);
         self
     }
 
@@ -130,7 +137,9 @@ impl Builder {
     }
 
     /// The largest handshake response (status line and headers) accepted from the server; at
-    /// least 256 bytes. Default: [`DEFAULT_MAX_RESPONSE_SIZE`](crate::DEFAULT_MAX_RESPONSE_SIZE).
+    /// least 256 bytes. Of a refusal's body, as much is kept too
+    /// ([`Response::body`](crate::Response::body)).
+    /// Default: [`DEFAULT_MAX_RESPONSE_SIZE`](crate::DEFAULT_MAX_RESPONSE_SIZE).
     pub fn max_response_size(mut self, bytes: usize) -> Builder {
         self.config.max_response_size = bytes;
         self
@@ -226,6 +235,17 @@ impl Builder {
     /// (see [`Builder::compression`]).
     pub fn no_compression(mut self) -> Builder {
         self.config.compression = None;
+        self
+    }
+
+    /// Lets the socket connect to a port that browsers block, such as 6000 (X11) or 10080
+    /// (Amanda), which is otherwise an [`Error::Security`](crate::Error::Security) as in the
+    /// browser. Browsers block the ports of other protocols (mail, FTP, IRC, ...) so that a web
+    /// page cannot make the user's browser send requests to those services (cross-protocol
+    /// attacks); a native program that chose its URL itself may need one, say for a local
+    /// server. Default: false.
+    pub fn allow_blocked_ports(mut self, allow: bool) -> Builder {
+        self.config.allow_blocked_ports = allow;
         self
     }
 

@@ -40,6 +40,8 @@ use progress::Progress;
 pub(crate) use shared::Connection;
 use socket::Socket;
 use state::State;
+use writer::Writer;
+use writer_lock::WriterLock;
 
 /// A started connection, for the handle: the shared state, the channel its events arrive on,
 /// and the pool its emptied batches go back to.
@@ -51,15 +53,17 @@ pub(crate) struct Started {
 
 /// Validates the target and hands the connection to a new reader thread.
 pub(crate) fn start(url: &str, config: Config) -> Result<Started> {
-    let target = crate::proto::url::parse(url)?;
+    let target = crate::proto::url::parse(url, config.allow_blocked_ports)?;
     let tls = open::tls_for(&target, &config)?;
     let (tx, rx) = crossbeam_channel::bounded(config.event_queue_capacity);
     let pool = Arc::new(Pool::new(config.event_queue_bytes));
+    let state = State::new(target.url.to_string());
+    let writer = Writer::counting(state.buffered().clone());
     let connection = Arc::new(Connection {
-        state: State::new(target.url.to_string()),
+        state,
         socket: Socket::default(),
         progress: Progress::default(),
-        writer: Default::default(),
+        writer: Arc::new(WriterLock::new(writer)),
         close_timeout: config.close_timeout,
         fragment_size: config.fragment_size,
         send_timeout: config.send_timeout.is_some(),

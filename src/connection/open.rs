@@ -11,8 +11,9 @@ use crate::connection::shared::Connection;
 use crate::delivery::pool::Pool;
 use crate::error::{Error, HandshakeError, Result, Timeout};
 use crate::proto::deflate::{self, negotiation::negotiate, Inflater};
-use crate::proto::handshake;
 use crate::proto::url::Target;
+use crate::proto::{handshake, http};
+use crate::response::Response;
 use crate::sync::timer;
 use crate::transport::{self, ReadHalf, Tls};
 
@@ -35,10 +36,14 @@ pub(crate) fn tls_for(target: &Target, config: &Config) -> Result<Option<Tls>> {
     }
 }
 
-/// Resolves the host and connects to the first address that answers.
+/// Resolves the host and connects to the first address that answers. A failure to resolve is
+/// [`Error::Dns`]; else the last address's failure tells: a timeout, a refusal, or another.
 fn connect(connection: &Connection, target: &Target, timeout: Duration) -> Result<TcpStream> {
-    let mut last = io::Error::new(io::ErrorKind::NotFound, "the host resolved to no address");
-    for addr in (target.host.as_str(), target.port).to_socket_addrs()? {
+    let addrs = (target.host.as_str(), target.port)
+        .to_socket_addrs()
+        .map_err(Error::Dns)?;
+    let mut last = None;
+    for addr in addrs {
         if connection.socket.is_aborted() {
             return Err(Error::Aborted);
         }
@@ -47,13 +52,18 @@ fn connect(connection: &Connection, target: &Target, timeout: Duration) -> Resul
                 tcp.set_nodelay(true)?;
                 return Ok(tcp);
             }
-            Err(e) => last = e,
+            Err(e) => last = Some(e),
         }
     }
-    if last.kind() == io::ErrorKind::TimedOut {
-        return Err(Error::Timeout(Timeout::Connect));
-    }
-    Err(Error::Io(last))
+    Err(match last {
+        None => Error::Dns(io::Error::new(
+            io::ErrorKind::NotFound,
+            "the host resolved to no address",
+        )),
+        Some(e) if e.kind() == io::ErrorKind::TimedOut => Error::Timeout(Timeout::Connect),
+        Some(e) if e.kind() == io::ErrorKind::ConnectionRefused => Error::ConnectionRefused(e),
+        Some(e) => Error::Io(e),
+    })
 }
 
 /// Maps an I/O error during the handshake: a read timeout is the handshake timeout.
@@ -66,6 +76,44 @@ fn handshake_io(e: io::Error) -> Error {
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Error::Timeout(Timeout::Handshake),
         _ => Error::Io(e),
     }
+}
+
+/// How long the body of a refusal may pause before what has arrived is taken as all of it: a
+/// server that neither delimits it nor closes the connection must not hold the error back
+/// until the handshake timeout.
+const BODY_PAUSE: Duration = Duration::from_millis(500);
+
+/// Reads the body of a refused response, `raw` being what followed its head so far, as far as
+/// [`http::Body`] says it goes (its length, its last chunk, the connection's end, the limit),
+/// by `deadline` at the latest and while it keeps coming (see [`BODY_PAUSE`]): whatever arrived
+/// by then, or before a failed read, is the body. The refusal is the error either way, so
+/// nothing here fails.
+fn read_body(
+    read: &mut ReadHalf,
+    response: &mut Response,
+    mut raw: Vec<u8>,
+    deadline: Instant,
+    limit: usize,
+) {
+    let body = http::Body::new(response, limit);
+    while !body.is_complete(&raw) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let wait = left.min(BODY_PAUSE);
+        if wait.is_zero() || read.tcp().set_read_timeout(Some(wait)).is_err() {
+            break;
+        }
+        let start = raw.len();
+        raw.resize(start + 1024, 0);
+        let got = read.read(&mut raw[start..]);
+        raw.truncate(start + *got.as_ref().unwrap_or(&0));
+        match got {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    response.set_body(body.decode(&raw));
 }
 
 /// An open connection, for the reader thread.
@@ -107,10 +155,17 @@ pub(crate) fn open(connection: &Connection, setup: &Setup) -> Result<Opened> {
             return Err(HandshakeError::Incomplete.into());
         }
         let offered = &config.protocols;
-        if let Some(a) =
-            handshake::parse_response(&buf, &request, offered, offer, config.max_response_size)?
-        {
-            break a;
+        match handshake::parse_response(&buf, &request, offered, offer, config.max_response_size) {
+            Ok(Some(a)) => break a,
+            Ok(None) => {}
+            Err(HandshakeError::Status(mut response)) => {
+                let head = http::head_len(&buf).unwrap_or(buf.len());
+                buf.drain(..head);
+                let limit = config.max_response_size;
+                read_body(&mut read, &mut response, buf, deadline, limit);
+                return Err(HandshakeError::Status(response).into());
+            }
+            Err(e) => return Err(e.into()),
         }
     };
     read.tcp().set_read_timeout(None)?;
@@ -132,6 +187,7 @@ pub(crate) fn open(connection: &Connection, setup: &Setup) -> Result<Opened> {
     connection
         .state
         .set_negotiated(accepted.protocol, accepted.extensions);
+    connection.state.set_response(accepted.response);
     writer.attach(write);
     drop(writer);
     buf.drain(..accepted.len);

@@ -6,6 +6,8 @@
 //! - [`url`]: the URL and port rules of the browser's constructor (WHATWG WebSockets);
 //! - [`token`]: HTTP tokens (subprotocols, header names) and safe header values (RFC 7230);
 //! - [`handshake`]: the opening handshake's request and the checks of the response (§4.1);
+//! - [`http`]: what RFC 6455 leaves to HTTP in that response: its headers kept, and the body
+//!   of a refusal delimited (RFC 9112);
 //! - [`frame`]: the frame header codec and masking (§5.2, §5.3);
 //! - [`encoder`]: a message into masked, fragmented frames in a caller's buffer (§5.4);
 //! - [`decoder`]: bytes into messages and control frames, with the size limits (§5.4–§5.7);
@@ -26,6 +28,7 @@ pub(crate) mod deflate;
 pub(crate) mod encoder;
 pub(crate) mod frame;
 pub(crate) mod handshake;
+pub(crate) mod http;
 pub(crate) mod token;
 pub(crate) mod url;
 pub(crate) mod utf8;
