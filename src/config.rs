@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::proto::proxy::{BadProxy, Proxy};
 use crate::proto::token;
 
 /// Default for [`Builder::connect_timeout`](crate::Builder::connect_timeout): 30 seconds.
@@ -30,7 +31,8 @@ pub const DEFAULT_FRAGMENT_SIZE: usize = 16 << 20;
 /// Default for [`Builder::reader_stack_size`](crate::Builder::reader_stack_size): 128 KiB.
 pub const DEFAULT_READER_STACK_SIZE: usize = 128 << 10;
 
-/// The settings of one socket, validated.
+/// The settings of one socket, validated. `Debug` never shows a proxy password (see
+/// [`Proxy`]).
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
     pub(crate) protocols: Vec<String>,
@@ -46,6 +48,11 @@ pub(crate) struct Config {
     pub(crate) reader_stack_size: usize,
     pub(crate) fragment_size: usize,
     pub(crate) tls: TlsConfig,
+    /// The proxy of [`Builder::proxy`](crate::Builder::proxy), parsed when it was given; a
+    /// URL that did not parse waits here for [`Config::validate`].
+    pub(crate) proxy: Option<std::result::Result<Proxy, BadProxy>>,
+    /// Whether the environment's proxy is used when no explicit one is given.
+    pub(crate) proxy_from_env: bool,
 }
 
 impl Default for Config {
@@ -64,6 +71,8 @@ impl Default for Config {
             reader_stack_size: DEFAULT_READER_STACK_SIZE,
             fragment_size: DEFAULT_FRAGMENT_SIZE,
             tls: TlsConfig::default(),
+            proxy: None,
+            proxy_from_env: true,
         }
     }
 }
@@ -155,6 +164,9 @@ impl Config {
                 )));
             }
         }
+        if let Some(Err(e)) = &self.proxy {
+            return Err(Error::InvalidConfig(format!("proxy: {e}")));
+        }
         token::validate_protocols(&self.protocols)
     }
 }
@@ -213,5 +225,26 @@ mod tests {
             ..Config::default()
         };
         assert!(ok.validate().is_ok());
+    }
+
+    #[test]
+    fn a_bad_proxy_url_is_refused_without_its_password() {
+        let c = Config {
+            proxy: Some(Proxy::parse("https://alice:hunter2@proxy:3128")),
+            ..Config::default()
+        };
+        match c.validate() {
+            Err(Error::InvalidConfig(why)) => {
+                assert!(why.starts_with("proxy: unsupported proxy scheme"), "{why}");
+                assert!(!why.contains("hunter2"), "{why}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let ok = Config {
+            proxy: Some(Proxy::parse("http://alice:hunter2@proxy:3128")),
+            ..Config::default()
+        };
+        assert!(ok.validate().is_ok());
+        assert!(!format!("{ok:?}").contains("hunter2"), "{ok:?}");
     }
 }

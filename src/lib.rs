@@ -33,7 +33,7 @@ pub use crossbeam_channel;
 /// Errors of [`WebSocket::recv_timeout`] and [`WebSocket::try_recv`].
 pub use crossbeam_channel::{RecvTimeoutError, TryRecvError};
 pub use delivery::batch::Batch;
-pub use error::{Error, HandshakeError, ProtocolError, Result, Timeout};
+pub use error::{Error, HandshakeError, ProtocolError, ProxyError, Result, SocksReply, Timeout};
 pub use event::{CloseEvent, Event, Message, ReadyState};
 pub use payload::Payload;
 pub use websocket::{Iter, WebSocket};

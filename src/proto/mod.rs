@@ -10,10 +10,13 @@
 //! - [`encoder`]: a message into masked, fragmented frames in a caller's buffer (§5.4);
 //! - [`decoder`]: bytes into messages and control frames, with the size limits (§5.4–§5.7);
 //! - [`utf8`]: the incremental, fail-fast UTF-8 validator (§8.1);
-//! - [`close`]: close codes and bodies, and the closing handshake's state (§5.5.1, §7).
+//! - [`close`]: close codes and bodies, and the closing handshake's state (§5.5.1, §7);
+//! - [`proxy`]: proxy URLs, the proxy environment variables and `NO_PROXY`, and the HTTP
+//!   CONNECT and SOCKS5 exchanges that open a tunnel to the server (RFC 9110, RFC 1928/1929).
 //!
 //! Out of scope, and where it lives instead: DNS, TCP and TLS ([`crate::transport`] and
-//! [`crate::connection::open`]); when to read and write, and timeouts ([`crate::connection`]);
+//! [`crate::connection::open`]); the tunnel's reads and writes and reading the environment
+//! ([`crate::connection::proxy`]); when to read and write, and timeouts ([`crate::connection`]);
 //! handing events to the application ([`crate::delivery`]); random masking keys and handshake
 //! nonces are drawn by the callers' side (a key is an argument here), except the handshake key,
 //! which [`handshake::request`] draws itself.
@@ -23,6 +26,7 @@ pub(crate) mod decoder;
 pub(crate) mod encoder;
 pub(crate) mod frame;
 pub(crate) mod handshake;
+pub(crate) mod proxy;
 pub(crate) mod token;
 pub(crate) mod url;
 pub(crate) mod utf8;
