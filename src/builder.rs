@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::config::{Certificate, Compression, Config, Identity};
 use crate::error::Result;
+use crate::proto::proxy::Proxy;
 use crate::websocket::WebSocket;
 
 /// The constructors live beside the builder they use, so that the handle's module does not
@@ -97,14 +98,16 @@ impl Builder {
         self
     }
 
-    /// How long to wait for the TCP connection, per resolved address.
+    /// How long to wait for the TCP connection (to the proxy, when there is one), per resolved
+    /// address.
     /// Default: [`DEFAULT_CONNECT_TIMEOUT`](crate::DEFAULT_CONNECT_TIMEOUT).
     pub fn connect_timeout(mut self, timeout: Duration) -> Builder {
         self.config.connect_timeout = timeout;
         self
     }
 
-    /// How long the TLS and WebSocket opening handshakes may take together.
+    /// How long the opening handshakes may take together: the proxy's tunnel when there is a
+    /// proxy, TLS for wss://, and the WebSocket handshake.
     /// Default: [`DEFAULT_HANDSHAKE_TIMEOUT`](crate::DEFAULT_HANDSHAKE_TIMEOUT).
     pub fn handshake_timeout(mut self, timeout: Duration) -> Builder {
         self.config.handshake_timeout = timeout;
@@ -136,9 +139,9 @@ impl Builder {
         self
     }
 
-    /// The largest handshake response (status line and headers) accepted from the server; at
-    /// least 256 bytes. Of a refusal's body, as much is kept too
-    /// ([`Response::body`](crate::Response::body)).
+    /// The largest handshake response (status line and headers) accepted from the server, and
+    /// from an HTTP proxy its reply to CONNECT; at least 256 bytes. Of a refusal's body, as much
+    /// is kept too ([`Response::body`](crate::Response::body)).
     /// Default: [`DEFAULT_MAX_RESPONSE_SIZE`](crate::DEFAULT_MAX_RESPONSE_SIZE).
     pub fn max_response_size(mut self, bytes: usize) -> Builder {
         self.config.max_response_size = bytes;
@@ -246,6 +249,79 @@ impl Builder {
     /// server. Default: false.
     pub fn allow_blocked_ports(mut self, allow: bool) -> Builder {
         self.config.allow_blocked_ports = allow;
+        self
+    }
+
+    /// Connects through this proxy, whatever the environment says: `http://host:port` (HTTP
+    /// CONNECT), `socks5://host:port` (SOCKS5, the server's name resolved here and its first
+    /// address sent) or `socks5h://host:port` (SOCKS5, the name resolved by the proxy). Default:
+    /// none, and the environment's proxy if any (see [`Builder::proxy_from_env`]).
+    ///
+    /// - Credentials go in the userinfo, percent-encoded: `http://alice:p%40ss@proxy:3128`
+    ///   sends the password `p@ss`, with Basic authentication to an HTTP proxy (RFC 7617) and
+    ///   username/password to a SOCKS5 one (RFC 1929). They never appear in `Debug`, `Display`,
+    ///   errors or the log; the proxy is shown as `scheme://host:port`.
+    /// - Without a port: 80 for `http://`, 1080 for SOCKS5. Without a scheme
+    ///   (`proxy.corp:3128`): `http://`, as curl takes it.
+    /// - The environment is not read at all, `NO_PROXY` included: this proxy is used for every
+    ///   host.
+    /// - Refused, as not supported: `https://` (TLS to the proxy itself: a `wss://` connection
+    ///   would run TLS inside TLS), `socks4://` and `socks4a://` (no IPv6, no password; every
+    ///   common SOCKS server speaks SOCKS5, and `socks5h://` resolves on the proxy as SOCKS4a
+    ///   does), and SOCKS5's GSSAPI authentication.
+    ///
+    /// A URL that does not parse, or has another scheme, a path or a query, makes
+    /// [`Builder::build`] fail with [`Error::InvalidConfig`](crate::Error::InvalidConfig), whose
+    /// message never holds the password.
+    ///
+    /// For `wss://` the TLS session runs inside the tunnel, end to end: the server's name is the
+    /// one sent for SNI and checked in its certificate. The `Host` header and the request target
+    /// are the server's, as without a proxy. [`Builder::connect_timeout`] bounds the TCP
+    /// connection to the proxy, and [`Builder::handshake_timeout`] the tunnel's opening together
+    /// with the TLS and WebSocket handshakes. The proxy's failures are
+    /// [`Error::Proxy`](crate::Error::Proxy) (see [`ProxyError`](crate::ProxyError): unreachable,
+    /// refused, credentials rejected, malformed reply); one that does not answer in time is
+    /// [`Timeout::Handshake`](crate::Timeout::Handshake).
+    ///
+    /// ```no_run
+    /// let ws = wsync::WebSocket::builder("wss://echo.example/chat")
+    ///     .proxy("http://alice:s3cret@proxy.corp:3128")
+    ///     .connect()?;
+    /// # Ok::<(), wsync::Error>(())
+    /// ```
+    pub fn proxy(mut self, url: &str) -> Builder {
+        self.config.proxy = Some(Proxy::parse(url));
+        self
+    }
+
+    /// Whether to use the proxy that the environment names when [`Builder::proxy`] was not
+    /// called. Default: true, as curl and most HTTP clients do; `false` connects directly.
+    ///
+    /// The first of these variables set to a value that is not blank names the proxy:
+    ///
+    /// | URL | variables, in this order |
+    /// | --- | --- |
+    /// | `ws://` | `ws_proxy`, `WS_PROXY`, `http_proxy`, `HTTP_PROXY`, `all_proxy`, `ALL_PROXY` |
+    /// | `wss://` | `wss_proxy`, `WSS_PROXY`, `https_proxy`, `HTTPS_PROXY`, `all_proxy`, `ALL_PROXY` |
+    ///
+    /// `HTTP_PROXY` is skipped when `REQUEST_METHOD` is set: in a CGI program it comes from the
+    /// request's `Proxy` header ("httpoxy", CVE-2016-5385). Its value is a URL as
+    /// [`Builder::proxy`] takes it.
+    ///
+    /// Then `no_proxy`, or when it is unset or blank `NO_PROXY` (the two are not merged), lists
+    /// the servers to reach directly, separated by commas or white space. An entry is `*`
+    /// (every server); a domain, with or without a leading `.` (`example.com` and
+    /// `.example.com` both match `example.com` and `a.example.com`); or an IP address or CIDR
+    /// block (`127.0.0.1`, `::1`, `10.0.0.0/8`), which matches a URL with that IP literal only:
+    /// names are not resolved, so list `localhost` and `127.0.0.1` both to exempt both. Any
+    /// of them may end in `:port` to exempt that port only (`[::1]:8080` for IPv6).
+    ///
+    /// The variables are read once per socket, when it is built. A value that names the proxy
+    /// to use but is not a usable proxy URL makes [`Builder::build`] fail with
+    /// [`Error::InvalidConfig`](crate::Error::InvalidConfig) naming the variable (never quoting
+    /// the value), rather than connecting directly against the user's wish.
+    pub fn proxy_from_env(mut self, enabled: bool) -> Builder {
+        self.config.proxy_from_env = enabled;
         self
     }
 

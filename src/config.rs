@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::proto::deflate::negotiation::{ClientMaxWindowBits, Offer};
+use crate::proto::proxy::{BadProxy, Proxy};
 use crate::proto::token;
 
 /// Default for [`Builder::connect_timeout`](crate::Builder::connect_timeout): 30 seconds.
@@ -45,7 +46,8 @@ pub const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(20);
 /// noticed within 40 s of silence.
 pub const DEFAULT_PONG_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// The settings of one socket, validated.
+/// The settings of one socket, validated. `Debug` never shows a proxy password (see
+/// [`Proxy`]).
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
     pub(crate) protocols: Vec<String>,
@@ -75,6 +77,11 @@ pub(crate) struct Config {
     pub(crate) tls: TlsConfig,
     /// permessage-deflate: what to offer and how to compress; `None` offers nothing.
     pub(crate) compression: Option<Compression>,
+    /// The proxy of [`Builder::proxy`](crate::Builder::proxy), parsed when it was given; a
+    /// URL that did not parse waits here for [`Config::validate`].
+    pub(crate) proxy: Option<std::result::Result<Proxy, BadProxy>>,
+    /// Whether the environment's proxy is used when no explicit one is given.
+    pub(crate) proxy_from_env: bool,
 }
 
 impl Default for Config {
@@ -99,6 +106,8 @@ impl Default for Config {
             allow_blocked_ports: false,
             tls: TlsConfig::default(),
             compression: Some(Compression::default()),
+            proxy: None,
+            proxy_from_env: true,
         }
     }
 }
@@ -317,6 +326,9 @@ impl Config {
         if let Some(compression) = &self.compression {
             compression.validate()?;
         }
+        if let Some(Err(e)) = &self.proxy {
+            return Err(Error::InvalidConfig(format!("proxy: {e}")));
+        }
         token::validate_protocols(&self.protocols)
     }
 }
@@ -386,5 +398,26 @@ mod tests {
             ..Config::default()
         };
         assert!(ok.validate().is_ok());
+    }
+
+    #[test]
+    fn a_bad_proxy_url_is_refused_without_its_password() {
+        let c = Config {
+            proxy: Some(Proxy::parse("https://alice:hunter2@proxy:3128")),
+            ..Config::default()
+        };
+        match c.validate() {
+            Err(Error::InvalidConfig(why)) => {
+                assert!(why.starts_with("proxy: unsupported proxy scheme"), "{why}");
+                assert!(!why.contains("hunter2"), "{why}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let ok = Config {
+            proxy: Some(Proxy::parse("http://alice:hunter2@proxy:3128")),
+            ..Config::default()
+        };
+        assert!(ok.validate().is_ok());
+        assert!(!format!("{ok:?}").contains("hunter2"), "{ok:?}");
     }
 }

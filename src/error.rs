@@ -56,6 +56,10 @@ pub enum Error {
     Tls(TlsError),
     /// The server's reply to the opening handshake was not an acceptable WebSocket upgrade.
     Handshake(HandshakeError),
+    /// The proxy (see [`Builder::proxy`](crate::Builder::proxy)) could not be reached or did
+    /// not open the tunnel to the server: see [`ProxyError`]. A proxy that does not answer in
+    /// time is [`Timeout::Handshake`] instead.
+    Proxy(ProxyError),
     /// The peer broke RFC 6455; the connection was failed with [`ProtocolError::close_code`].
     Protocol(ProtocolError),
     /// A deadline passed: see [`Timeout`].
@@ -70,9 +74,11 @@ pub enum Error {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Timeout {
-    /// The TCP connection was not established within the connect timeout.
+    /// The TCP connection to the server was not established within the connect timeout (to a
+    /// proxy, that is [`ProxyError::Unreachable`]).
     Connect,
-    /// The TLS and WebSocket opening handshakes did not finish within the handshake timeout.
+    /// The proxy's tunnel (when there is a proxy), the TLS and the WebSocket opening handshakes
+    /// did not finish within the handshake timeout.
     Handshake,
     /// The server did not answer our close frame within the close timeout.
     Close,
@@ -228,6 +234,193 @@ pub enum HandshakeError {
     Extension(String),
     /// The connection closed before the reply was complete.
     Incomplete,
+}
+
+/// Why a connection through a proxy failed before the WebSocket handshake began, for
+/// [`Error::Proxy`].
+///
+/// - the proxy itself could not be reached: [`ProxyError::Unreachable`];
+/// - it refused the tunnel, the server being unreachable from it included:
+///   [`ProxyError::Status`] (HTTP, with the proxy's `Proxy-Authenticate` challenge for a 407)
+///   and [`ProxyError::SocksRefused`] (SOCKS5, the reply code by name);
+/// - it rejected the credentials, or wants some that the URL lacks:
+///   [`ProxyError::Status`] with code 407, [`ProxyError::SocksAuthRejected`] and
+///   [`ProxyError::SocksNoAcceptableMethod`];
+/// - it broke its protocol or hung up: [`ProxyError::Malformed`] and [`ProxyError::Closed`].
+///
+/// No variant holds the proxy's credentials; the proxy is named as `scheme://host:port`.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ProxyError {
+    /// The proxy's host did not resolve, or no TCP connection to it could be made within the
+    /// connect timeout (the `io::Error`'s kind is then `TimedOut`). Distinct from the server
+    /// being unreachable, which the proxy reports with a refusal.
+    Unreachable {
+        /// The proxy, as `scheme://host:port`, without credentials.
+        proxy: String,
+        /// Why; also the [`source()`](std::error::Error::source).
+        error: io::Error,
+    },
+    /// The HTTP proxy answered `CONNECT` with a status other than 2xx: 407 when it wants
+    /// (other) credentials, 403 when its rules forbid the tunnel, 502 or 504 when it could not
+    /// reach the server, and so on.
+    Status {
+        /// The HTTP status code.
+        code: u16,
+        /// The reason phrase, possibly empty.
+        reason: String,
+        /// The `Proxy-Authenticate` challenges (several headers joined with `, `), if any.
+        proxy_authenticate: Option<String>,
+    },
+    /// The SOCKS5 proxy answered the `CONNECT` request with this failure (RFC 1928 §6).
+    SocksRefused(SocksReply),
+    /// The SOCKS5 proxy rejected the user name and password (RFC 1929); the status it sent,
+    /// never 0.
+    SocksAuthRejected {
+        /// The status byte.
+        status: u8,
+    },
+    /// The SOCKS5 proxy accepts none of the authentication methods offered: usually it wants a
+    /// user name and password and the proxy URL has none.
+    SocksNoAcceptableMethod {
+        /// Whether username/password was among the methods offered.
+        offered_password: bool,
+    },
+    /// The proxy's reply breaks its protocol (not HTTP, not SOCKS5, too large, ...), or the
+    /// proxy sent bytes after opening a tunnel for `wss://`, before the TLS handshake could
+    /// begin; what is wrong.
+    Malformed(String),
+    /// The proxy closed the connection before the tunnel was open.
+    Closed,
+}
+
+/// A SOCKS5 failure reply code (RFC 1928 §6), for [`ProxyError::SocksRefused`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SocksReply {
+    /// 1: general SOCKS server failure.
+    GeneralFailure,
+    /// 2: connection not allowed by ruleset.
+    NotAllowed,
+    /// 3: network unreachable.
+    NetworkUnreachable,
+    /// 4: host unreachable.
+    HostUnreachable,
+    /// 5: connection refused.
+    ConnectionRefused,
+    /// 6: TTL expired.
+    TtlExpired,
+    /// 7: command not supported.
+    CommandNotSupported,
+    /// 8: address type not supported.
+    AddressTypeNotSupported,
+    /// 9 to 255: a code RFC 1928 does not assign.
+    Unassigned(u8),
+}
+
+impl SocksReply {
+    /// The failure for a reply byte; `None` for 0, success.
+    pub(crate) fn from_byte(b: u8) -> Option<SocksReply> {
+        Some(match b {
+            0 => return None,
+            1 => SocksReply::GeneralFailure,
+            2 => SocksReply::NotAllowed,
+            3 => SocksReply::NetworkUnreachable,
+            4 => SocksReply::HostUnreachable,
+            5 => SocksReply::ConnectionRefused,
+            6 => SocksReply::TtlExpired,
+            7 => SocksReply::CommandNotSupported,
+            8 => SocksReply::AddressTypeNotSupported,
+            other => SocksReply::Unassigned(other),
+        })
+    }
+
+    /// The reply byte, 1 to 255.
+    pub fn code(self) -> u8 {
+        match self {
+            SocksReply::GeneralFailure => 1,
+            SocksReply::NotAllowed => 2,
+            SocksReply::NetworkUnreachable => 3,
+            SocksReply::HostUnreachable => 4,
+            SocksReply::ConnectionRefused => 5,
+            SocksReply::TtlExpired => 6,
+            SocksReply::CommandNotSupported => 7,
+            SocksReply::AddressTypeNotSupported => 8,
+            SocksReply::Unassigned(b) => b,
+        }
+    }
+}
+
+impl fmt::Display for SocksReply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SocksReply::GeneralFailure => "general SOCKS server failure",
+            SocksReply::NotAllowed => "connection not allowed by the proxy's ruleset",
+            SocksReply::NetworkUnreachable => "network unreachable",
+            SocksReply::HostUnreachable => "host unreachable",
+            SocksReply::ConnectionRefused => "connection refused by the destination host",
+            SocksReply::TtlExpired => "TTL expired",
+            SocksReply::CommandNotSupported => "command not supported",
+            SocksReply::AddressTypeNotSupported => "address type not supported",
+            SocksReply::Unassigned(_) => "unassigned reply code",
+        })
+    }
+}
+
+impl fmt::Display for ProxyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProxyError::Unreachable { proxy, error } => {
+                write!(f, "cannot connect to the proxy {proxy}: {error}")
+            }
+            ProxyError::Status {
+                code,
+                reason,
+                proxy_authenticate,
+            } => {
+                write!(f, "the proxy refused the tunnel: HTTP {code}")?;
+                if !reason.is_empty() {
+                    write!(f, " {reason}")?;
+                }
+                if let Some(challenge) = proxy_authenticate {
+                    write!(f, " (Proxy-Authenticate: {challenge})")?;
+                }
+                Ok(())
+            }
+            ProxyError::SocksRefused(reply) => write!(
+                f,
+                "the SOCKS5 proxy refused the tunnel: {reply} (SOCKS5 reply {})",
+                reply.code()
+            ),
+            ProxyError::SocksAuthRejected { status } => write!(
+                f,
+                "the SOCKS5 proxy rejected the user name and password (status {status})"
+            ),
+            ProxyError::SocksNoAcceptableMethod {
+                offered_password: true,
+            } => f.write_str(
+                "the SOCKS5 proxy accepts neither no authentication nor a user name and password",
+            ),
+            ProxyError::SocksNoAcceptableMethod {
+                offered_password: false,
+            } => f.write_str(
+                "the SOCKS5 proxy requires authentication and the proxy URL has no credentials",
+            ),
+            ProxyError::Malformed(why) => write!(f, "malformed reply from the proxy: {why}"),
+            ProxyError::Closed => {
+                f.write_str("the proxy closed the connection before the tunnel was open")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ProxyError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ProxyError::Unreachable { error, .. } => Some(error),
+            _ => None,
+        }
+    }
 }
 
 /// How the server broke RFC 6455, and the close code we failed the connection with.
@@ -409,6 +602,7 @@ impl fmt::Display for Error {
             Error::Io(e) => write!(f, "I/O error: {e}"),
             Error::Tls(e) => write!(f, "TLS error: {e}"),
             Error::Handshake(e) => write!(f, "handshake failed: {e}"),
+            Error::Proxy(e) => e.fmt(f),
             Error::Protocol(e) => write!(f, "protocol error: {e}"),
             Error::Timeout(t) => t.fmt(f),
             Error::AbnormalClosure => f.write_str("the connection closed without a close frame"),
@@ -424,6 +618,7 @@ impl std::error::Error for Error {
             // The TLS library's error, as the kind is in the `TlsError` the caller matched.
             Error::Tls(e) => Some(&*e.source),
             Error::Handshake(e) => Some(e),
+            Error::Proxy(e) => Some(e),
             Error::Protocol(e) => Some(e),
             _ => None,
         }
@@ -442,6 +637,12 @@ impl From<io::Error> for Error {
 impl From<ProtocolError> for Error {
     fn from(e: ProtocolError) -> Self {
         Error::Protocol(e)
+    }
+}
+
+impl From<ProxyError> for Error {
+    fn from(e: ProxyError) -> Self {
+        Error::Proxy(e)
     }
 }
 

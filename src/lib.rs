@@ -36,7 +36,10 @@ pub use crossbeam_channel;
 /// Errors of [`WebSocket::recv_timeout`] and [`WebSocket::try_recv`].
 pub use crossbeam_channel::{RecvTimeoutError, TryRecvError};
 pub use delivery::batch::Batch;
-pub use error::{Error, HandshakeError, ProtocolError, Result, Timeout, TlsError, TlsErrorKind};
+pub use error::{
+    Error, HandshakeError, ProtocolError, ProxyError, Result, SocksReply, Timeout, TlsError,
+    TlsErrorKind,
+};
 pub use event::{CloseEvent, Event, Message, PongEvent, ReadyState};
 pub use payload::Payload;
 pub use response::Response;

@@ -1,5 +1,6 @@
-//! Opening a connection, on the reader thread: DNS, TCP, TLS, and the opening handshake's I/O
-//! (the request and the response's rules are [`crate::proto::handshake`]'s).
+//! Opening a connection, on the reader thread: DNS, TCP, the proxy's tunnel when there is a
+//! proxy ([`super::proxy`]), TLS, and the opening handshake's I/O (the request and the
+//! response's rules are [`crate::proto::handshake`]'s).
 
 use std::io;
 use std::net::{TcpStream, ToSocketAddrs};
@@ -7,10 +8,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
+use crate::connection::proxy;
 use crate::connection::shared::Connection;
 use crate::delivery::pool::Pool;
-use crate::error::{Error, HandshakeError, Result, Timeout};
+use crate::error::{Error, HandshakeError, ProxyError, Result, Timeout};
 use crate::proto::deflate::{self, negotiation::negotiate, Inflater};
+use crate::proto::proxy::Proxy;
 use crate::proto::url::Target;
 use crate::proto::{handshake, http};
 use crate::response::Response;
@@ -20,6 +23,8 @@ use crate::transport::{self, ReadHalf, Tls};
 /// Everything the reader thread needs to open the connection.
 pub(crate) struct Setup {
     pub(crate) target: Target,
+    /// The proxy to tunnel through, if any.
+    pub(crate) proxy: Option<Proxy>,
     pub(crate) config: Config,
     /// The TLS connector for a wss:// target.
     pub(crate) tls: Option<Tls>,
@@ -38,10 +43,8 @@ pub(crate) fn tls_for(target: &Target, config: &Config) -> Result<Option<Tls>> {
 
 /// Resolves the host and connects to the first address that answers. A failure to resolve is
 /// [`Error::Dns`]; else the last address's failure tells: a timeout, a refusal, or another.
-fn connect(connection: &Connection, target: &Target, timeout: Duration) -> Result<TcpStream> {
-    let addrs = (target.host.as_str(), target.port)
-        .to_socket_addrs()
-        .map_err(Error::Dns)?;
+fn connect(connection: &Connection, host: &str, port: u16, timeout: Duration) -> Result<TcpStream> {
+    let addrs = (host, port).to_socket_addrs().map_err(Error::Dns)?;
     let mut last = None;
     for addr in addrs {
         if connection.socket.is_aborted() {
@@ -63,6 +66,30 @@ fn connect(connection: &Connection, target: &Target, timeout: Duration) -> Resul
         Some(e) if e.kind() == io::ErrorKind::TimedOut => Error::Timeout(Timeout::Connect),
         Some(e) if e.kind() == io::ErrorKind::ConnectionRefused => Error::ConnectionRefused(e),
         Some(e) => Error::Io(e),
+    })
+}
+
+/// Connects to the proxy. Failing to reach it is [`ProxyError::Unreachable`], the connect
+/// timeout passing included, so that it is not taken for the server being unreachable (which
+/// the proxy reports with a refusal); `close()` meanwhile is still [`Error::Aborted`].
+fn connect_to_proxy(
+    connection: &Connection,
+    proxy: &Proxy,
+    timeout: Duration,
+) -> Result<TcpStream> {
+    let unreachable = |error| {
+        Error::Proxy(ProxyError::Unreachable {
+            proxy: proxy.to_string(),
+            error,
+        })
+    };
+    connect(connection, &proxy.host, proxy.port, timeout).map_err(|e| match e {
+        Error::Io(e) | Error::Dns(e) | Error::ConnectionRefused(e) => unreachable(e),
+        Error::Timeout(Timeout::Connect) => unreachable(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "the connect timeout passed",
+        )),
+        other => other,
     })
 }
 
@@ -130,9 +157,23 @@ pub(crate) struct Opened {
 /// compressor, when permessage-deflate was agreed).
 pub(crate) fn open(connection: &Connection, setup: &Setup) -> Result<Opened> {
     let (target, config) = (&setup.target, &setup.config);
-    let tcp = Arc::new(connect(connection, target, config.connect_timeout)?);
+    let tcp = match &setup.proxy {
+        Some(proxy) => connect_to_proxy(connection, proxy, config.connect_timeout)?,
+        None => connect(
+            connection,
+            &target.host,
+            target.port,
+            config.connect_timeout,
+        )?,
+    };
+    let tcp = Arc::new(tcp);
     connection.socket.register(&tcp)?;
     let deadline = timer::deadline_after(config.handshake_timeout);
+    // What the proxy sent after opening the tunnel belongs to the handshake's reply.
+    let mut buf = match &setup.proxy {
+        Some(proxy) => proxy::tunnel(&tcp, proxy, target, deadline, config.max_response_size)?,
+        None => Vec::with_capacity(1024),
+    };
     tcp.set_write_timeout(Some(config.handshake_timeout))?;
     let (mut read, mut write) = transport::split(tcp, setup.tls.as_ref(), &target.host, deadline)?;
     let compression = config.compression.filter(|_| deflate::AVAILABLE);
@@ -140,20 +181,8 @@ pub(crate) fn open(connection: &Connection, setup: &Setup) -> Result<Opened> {
     let offer = offer.as_deref();
     let request = handshake::request(target, &config.protocols, &config.headers, offer);
     write.write_all(&request.bytes).map_err(handshake_io)?;
-    let mut buf = Vec::with_capacity(1024);
     let accepted = loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(Error::Timeout(Timeout::Handshake));
-        }
-        read.tcp().set_read_timeout(Some(left))?;
-        let start = buf.len();
-        buf.resize(start + 1024, 0);
-        let n = read.read(&mut buf[start..]).map_err(handshake_io)?;
-        buf.truncate(start + n);
-        if n == 0 {
-            return Err(HandshakeError::Incomplete.into());
-        }
+        // Parsed before the first read too: the buffer may start with the proxy's leftover.
         let offered = &config.protocols;
         match handshake::parse_response(&buf, &request, offered, offer, config.max_response_size) {
             Ok(Some(a)) => break a,
@@ -166,6 +195,18 @@ pub(crate) fn open(connection: &Connection, setup: &Setup) -> Result<Opened> {
                 return Err(HandshakeError::Status(response).into());
             }
             Err(e) => return Err(e.into()),
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Error::Timeout(Timeout::Handshake));
+        }
+        read.tcp().set_read_timeout(Some(left))?;
+        let start = buf.len();
+        buf.resize(start + 1024, 0);
+        let n = read.read(&mut buf[start..]).map_err(handshake_io)?;
+        buf.truncate(start + n);
+        if n == 0 {
+            return Err(HandshakeError::Incomplete.into());
         }
     };
     read.tcp().set_read_timeout(None)?;

@@ -27,6 +27,10 @@
 //!   `data_after_close_frame`, `tcp_closed_without_close_frame`;
 //! - peers that break the protocol: `protocol_error_framing`, `protocol_error_after_message`,
 //!   `invalid_utf8_fails_fast`, `random_peer_bytes_no_panic`;
+//! - proxies: `proxy_http_connect`, `proxy_socks5`, `proxy_tls_server_name` (native-tls),
+//!   `proxy_unreachable_or_silent`, `proxy_env` (the environment, in a child process),
+//!   `proxy_credentials_redacted`, and `real_proxies` (ignored: tinyproxy and microsocks, started
+//!   by `scripts/proxies.sh`);
 //! - wss:// (with the `native-tls` feature): `tls_client_identity`, `tls_custom_connector`,
 //!   `tls_danger_options`, `tls_extra_roots`, `tls_handshake_failures`; without it:
 //!   `no_tls_feature`;
@@ -87,7 +91,15 @@ mod ping_pong;
 mod ping_while_send_blocked;
 mod protocol_error_after_message;
 mod protocol_error_framing;
+mod proxy_credentials_redacted;
+mod proxy_env;
+mod proxy_http_connect;
+mod proxy_socks5;
+#[cfg(feature = "native-tls")]
+mod proxy_tls_server_name;
+mod proxy_unreachable_or_silent;
 mod random_peer_bytes_no_panic;
+mod real_proxies;
 mod receive_buffers;
 mod send_after_close;
 mod send_batch;
