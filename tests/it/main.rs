@@ -76,6 +76,8 @@ mod ping_while_send_blocked;
 mod protocol_error_after_message;
 mod protocol_error_framing;
 mod random_peer_bytes_no_panic;
+#[cfg(feature = "deflate")]
+mod real_peers;
 mod receive_buffers;
 mod send_after_close;
 mod send_batch;
