@@ -31,6 +31,8 @@
 //!   `proxy_unreachable_or_silent`, `proxy_env` (the environment, in a child process),
 //!   `proxy_credentials_redacted`, and `real_proxies` (ignored: tinyproxy and microsocks, started
 //!   by `scripts/proxies.sh`);
+//! - permessage-deflate against real servers: `real_peers` (ignored: Python `websockets` and
+//!   Node `ws`, installed by `scripts/peers.sh`; `.ci/run` runs them);
 //! - wss:// (with the `native-tls` feature): `tls_client_identity`, `tls_custom_connector`,
 //!   `tls_danger_options`, `tls_extra_roots`, `tls_handshake_failures`; without it:
 //!   `no_tls_feature`;
@@ -100,6 +102,8 @@ mod proxy_tls_server_name;
 mod proxy_unreachable_or_silent;
 mod random_peer_bytes_no_panic;
 mod real_proxies;
+#[cfg(feature = "deflate")]
+mod real_peers;
 mod receive_buffers;
 mod send_after_close;
 mod send_batch;
