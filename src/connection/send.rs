@@ -27,6 +27,7 @@ impl Connection {
         let mut writer = self.writer();
         match writer.message(text, payload, self.fragment_size) {
             Ok(true) => {
+                self.writer.watch_idle(&mut writer);
                 self.state.written(len);
                 Ok(())
             }
@@ -66,6 +67,7 @@ impl Connection {
         if let Err(e) = result.and_then(|()| writer.flush()) {
             return Err(self.write_failed(writer, e));
         }
+        self.writer.watch_idle(&mut writer);
         self.state.written(written);
         Ok(())
     }
