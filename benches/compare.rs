@@ -709,6 +709,10 @@ fn settle() {
     }
 }
 
+/// How long the idle connections stay idle before they are measured: longer than the idle
+/// period after which wsync lets a connection's read buffers go.
+const IDLE_WAIT: Duration = Duration::from_secs(3);
+
 /// The clients of the idle-connections measurement, as named in its tables.
 const IDLE_CLIENTS: [&str; 3] = [
     "wsync",
@@ -770,20 +774,25 @@ fn idle(client: &str, n: usize) {
     let opened = wsync_conns.len() + tung_conns.len();
     let secs = t0.elapsed().as_secs_f64();
     settle();
+    let fresh = support::proc_status("VmRSS");
+    // Past the idle period after which a wsync connection lets its read buffers go.
+    std::thread::sleep(IDLE_WAIT);
+    settle();
     let rss1 = support::proc_status("VmRSS");
     let threads1 = support::proc_status("Threads");
     let fds1 = fd_count();
     let after = support::mem_breakdown();
     let per_n = opened.max(1) as f64;
     let per = rss1.saturating_sub(rss0) as f64 / per_n;
+    let per_fresh = fresh.saturating_sub(rss0) as f64 / per_n;
     let fds = fds1 - fds0;
     println!(
-        "| {client} | {n} | {opened} | {rss0} KiB | {rss1} KiB | **{per:.1} KiB** | {} | {fds} ({:.2}) | {secs:.1} s |",
+        "| {client} | {n} | {opened} | {rss0} KiB | {rss1} KiB | {per_fresh:.1} KiB | **{per:.1} KiB** | {} | {fds} ({:.2}) | {secs:.1} s |",
         threads1 - threads0,
         fds as f64 / per_n,
     );
     if let Some(f) = failure {
-        println!("|  | failed at | {f} |||||||");
+        println!("|  | failed at | {f} ||||||||");
     }
     let d = |a: u64, b: u64| format!("{:.1}", a as f64 / per_n - b as f64 / per_n);
     let stacks = after.stacks.saturating_sub(before.stacks);
@@ -835,8 +844,8 @@ fn idle_rss(quick: bool) {
         wsync::DEFAULT_READER_STACK_SIZE / 1024,
     );
     println!();
-    println!("| client | connections asked | opened | RSS before | RSS after | RSS per connection (client process only) | threads added | fds added (per connection) | time to open |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| client | connections asked | opened | RSS before | RSS after | RSS per connection, just opened | RSS per connection, idle {} s (client process only) | threads added | fds added (per connection) | time to open |", IDLE_WAIT.as_secs());
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let exe = std::env::current_exe().expect("own executable");
     let mut breakdown = Vec::new();
     for &n in sizes {

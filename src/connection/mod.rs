@@ -57,6 +57,8 @@ pub(crate) fn start(url: &str, config: Config) -> Result<Started> {
         writer: Default::default(),
         close_timeout: config.close_timeout,
         fragment_size: config.fragment_size,
+        #[cfg(test)]
+        read_buffers: Default::default(),
     });
     let setup = open::Setup {
         target,

@@ -14,6 +14,7 @@ use crate::connection::open::{open, Setup};
 use crate::connection::shared::Connection;
 use crate::delivery::batch::Batch;
 use crate::delivery::outbox::Outbox;
+use crate::delivery::pool::IDLE;
 use crate::error::{Error, Timeout};
 use crate::event::{CloseEvent, Event, ReadyState};
 use crate::proto::close::close_payload;
@@ -23,7 +24,8 @@ use crate::transport::{self, ReadHalf};
 
 /// The read buffer's size. It holds hundreds of small frames per read; the payload of a larger
 /// frame is read straight into its message instead (see [`DIRECT_MIN`]), so it never needs to
-/// grow, and an idle connection holds no more than this.
+/// grow. It is taken when bytes arrive, not before, and let go once the connection has been
+/// idle for [`IDLE`] (see [`Session::idle`]).
 const READ_BUF: usize = 16 * 1024;
 
 /// Payloads with at least this much still to come are read straight into the message buffer,
@@ -33,6 +35,14 @@ const DIRECT_MIN: u64 = READ_BUF as u64;
 /// Text read straight into its message goes in steps of this size, so that bad UTF-8 is found
 /// as it arrives.
 const TEXT_STEP: u64 = 64 * 1024;
+
+/// Whether a read failed because the socket's read timeout ran out.
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
 
 /// Starts the reader thread.
 pub(crate) fn spawn(
@@ -85,10 +95,11 @@ fn run(connection: Arc<Connection>, setup: Setup, tx: Sender<Batch>) {
             let mut session = Session {
                 connection: &connection,
                 read,
+                buf: Vec::new(),
                 decoder: Decoder::new(config.max_frame_size, config.max_message_size),
                 events,
             };
-            session.run(&leftover);
+            session.run(leftover);
         }
     }
     connection.socket.finish();
@@ -98,6 +109,8 @@ fn run(connection: Arc<Connection>, setup: Setup, tx: Sender<Batch>) {
 struct Session<'a> {
     connection: &'a Arc<Connection>,
     read: ReadHalf,
+    /// The read buffer, [`READ_BUF`] bytes; empty while the connection is idle.
+    buf: Vec<u8>,
     decoder: Decoder,
     events: Outbox,
 }
@@ -112,18 +125,18 @@ enum Ending {
 
 impl Session<'_> {
     /// Reads until the connection ends, then closes it and reports.
-    fn run(&mut self, leftover: &[u8]) {
+    fn run(&mut self, leftover: Vec<u8>) {
         match self.read_until_end(leftover) {
             Ending::Close(close) => self.closed_by_frame(close),
             Ending::Failed(e) => self.fail(e),
         }
     }
 
-    fn read_until_end(&mut self, leftover: &[u8]) -> Ending {
-        if let Some(end) = self.process(leftover) {
+    fn read_until_end(&mut self, leftover: Vec<u8>) -> Ending {
+        if let Some(end) = self.process(&leftover) {
             return end;
         }
-        let mut buf = vec![0u8; READ_BUF];
+        drop(leftover);
         loop {
             if let Some(end) = self.read_payload_directly() {
                 return end;
@@ -132,16 +145,50 @@ impl Session<'_> {
             self.events.flush(self.decoder.partial_len());
             self.events.wait_for_room();
             self.events.pool.waiting();
-            let n = match self.read.read(&mut buf) {
+            if self.buf.is_empty() {
+                if let Err(e) = self.wake() {
+                    return Ending::Failed(self.lost(Some(e)));
+                }
+            }
+            let n = match self.read.read(&mut self.buf) {
                 Ok(0) => return Ending::Failed(self.lost(None)),
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if is_timeout(&e) => match self.idle() {
+                    Ok(()) => continue,
+                    Err(e) => return Ending::Failed(self.lost(Some(e))),
+                },
                 Err(e) => return Ending::Failed(self.lost(Some(e))),
             };
-            if let Some(end) = self.process(&buf[..n]) {
+            let buf = std::mem::take(&mut self.buf);
+            let end = self.process(&buf[..n]);
+            self.buf = buf;
+            if let Some(end) = end {
                 return end;
             }
         }
+    }
+
+    /// Nothing has arrived for [`IDLE`]: lets the read buffers go (this one and the TLS
+    /// layer's), and reads on with no timeout: an idle connection costs one wake-up, then none,
+    /// until bytes come (see [`Session::wake`]).
+    fn idle(&mut self) -> io::Result<()> {
+        self.buf = Vec::new();
+        self.read.release_buffers();
+        #[cfg(test)]
+        self.connection.read_buffers.released();
+        self.read.tcp().set_read_timeout(None)
+    }
+
+    /// With no read buffer: waits, with no timeout, for bytes to read, then takes the buffer and
+    /// lets reads that wait [`IDLE`] find the connection idle.
+    fn wake(&mut self) -> io::Result<()> {
+        self.read.wait_readable();
+        self.read.tcp().set_read_timeout(Some(IDLE))?;
+        self.buf = vec![0u8; READ_BUF];
+        #[cfg(test)]
+        self.connection.read_buffers.taken();
+        Ok(())
     }
 
     /// The zero-copy path: with the read buffer drained and a large data payload pending, reads
@@ -167,16 +214,24 @@ impl Session<'_> {
                 return Some(Ending::Failed(self.decoder.too_large(size).into()));
             }
             let from = sink.len();
-            let got = match self.read.read_append(sink, want) {
-                Ok(n) => n as u64,
+            // A read that timed out keeps what it appended: the rest comes after `idle`.
+            let idle = match self.read.read_append(sink, want) {
+                Ok(_) => false,
+                Err(e) if is_timeout(&e) => true,
                 Err(e) => return Some(Ending::Failed(self.lost(Some(e)))),
             };
             let appended = self.events.sink_tail(from);
+            let got = appended.len() as u64;
             match self.decoder.payload_appended(appended) {
                 Err(e) => return Some(Ending::Failed(e.into())),
-                Ok(_) if got < want => return Some(Ending::Failed(self.lost(None))),
+                Ok(_) if got < want && !idle => return Some(Ending::Failed(self.lost(None))),
                 Ok(Some(item)) => return self.handle(item),
                 Ok(None) => {}
+            }
+            if idle {
+                if let Err(e) = self.idle() {
+                    return Some(Ending::Failed(self.lost(Some(e))));
+                }
             }
         }
     }
@@ -316,6 +371,186 @@ impl Session<'_> {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => return,
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Message;
+    use crate::websocket::WebSocket;
+    use std::io::Write;
+    use std::net::TcpListener;
+
+    const WAIT: Duration = Duration::from_secs(10);
+
+    /// A server on a thread of its own for one connection, plain or over TLS (then the URL's
+    /// host is `localhost`): `run` gets the accepted tungstenite socket.
+    fn server<F>(tls: bool, run: F) -> (String, std::thread::JoinHandle<()>)
+    where
+        F: FnOnce(&mut dyn ServerSide) + Send + 'static,
+    {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let url = match tls {
+            true => format!("wss://localhost:{port}/"),
+            false => format!("ws://127.0.0.1:{port}/"),
+        };
+        let t = std::thread::spawn(move || {
+            let (tcp, _) = l.accept().unwrap();
+            tcp.set_read_timeout(Some(WAIT)).unwrap();
+            #[cfg(feature = "native-tls")]
+            if tls {
+                let p12 = include_bytes!("../../tests/fixtures/tls/localhost.p12");
+                let id = native_tls::Identity::from_pkcs12(p12, "wsync").unwrap();
+                let stream = native_tls::TlsAcceptor::new(id)
+                    .unwrap()
+                    .accept(tcp)
+                    .unwrap();
+                return run(&mut tungstenite::accept(stream).unwrap());
+            }
+            assert!(!tls, "TLS needs the native-tls feature");
+            run(&mut tungstenite::accept(tcp).unwrap());
+        });
+        (url, t)
+    }
+
+    /// The server's side of a test: tungstenite's socket, and the raw stream under it.
+    trait ServerSide {
+        /// The next message, `None` once the connection has ended.
+        fn ws_read(&mut self) -> Option<tungstenite::Message>;
+        fn ws_send(&mut self, m: tungstenite::Message);
+        fn raw(&mut self) -> &mut dyn Write;
+    }
+
+    impl<S: io::Read + Write> ServerSide for tungstenite::WebSocket<S> {
+        fn ws_read(&mut self) -> Option<tungstenite::Message> {
+            self.read().ok()
+        }
+        fn ws_send(&mut self, m: tungstenite::Message) {
+            self.send(m).unwrap()
+        }
+        fn raw(&mut self) -> &mut dyn Write {
+            self.get_mut()
+        }
+    }
+
+    fn connect(url: &str) -> WebSocket {
+        WebSocket::builder(url)
+            .add_root_certificate_pem(include_bytes!("../../tests/fixtures/tls/ca.pem"))
+            .connect()
+            .unwrap()
+    }
+
+    fn next_message(ws: &WebSocket) -> Message {
+        match ws.recv_timeout(WAIT) {
+            Ok(Event::Open) => next_message(ws),
+            Ok(Event::Message(m)) => m,
+            other => panic!("expected a message, got {other:?}"),
+        }
+    }
+
+    /// Waits (bounded) until the reader has let its buffers go `n` times in all.
+    fn wait_for_releases(ws: &WebSocket, n: u64) {
+        let deadline = Instant::now() + WAIT + IDLE;
+        while ws.connection().read_buffers.releases() < n {
+            assert!(
+                Instant::now() < deadline,
+                "the reader never found the connection idle"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn transports() -> Vec<bool> {
+        match cfg!(feature = "native-tls") {
+            true => vec![false, true],
+            false => vec![false],
+        }
+    }
+
+    #[test]
+    fn a_connection_that_receives_nothing_holds_no_read_buffer() {
+        for tls in transports() {
+            let (go_tx, go) = crossbeam_channel::bounded::<()>(1);
+            let (url, t) = server(tls, move |ws| {
+                go.recv_timeout(WAIT).unwrap();
+                ws.ws_send(tungstenite::Message::text("first"));
+                while ws.ws_read().is_some() {}
+            });
+            // Open once `connect` returns.
+            let ws = connect(&url);
+            let buffers = &ws.connection().read_buffers;
+            assert_eq!(buffers.takes(), 0, "nothing arrived, no buffer taken");
+            go_tx.send(()).unwrap();
+            assert_eq!(next_message(&ws), Message::Text("first".into()));
+            assert_eq!(buffers.takes(), 1, "taken when bytes came");
+            drop(ws);
+            t.join().unwrap();
+        }
+    }
+
+    #[test]
+    fn an_idle_connection_lets_its_read_buffers_go_and_still_works() {
+        for tls in transports() {
+            let (url, t) = server(tls, |ws| {
+                while let Some(m) = ws.ws_read() {
+                    if m.is_text() {
+                        ws.ws_send(m);
+                    }
+                }
+            });
+            let ws = connect(&url);
+            ws.send("before").unwrap();
+            assert_eq!(next_message(&ws), Message::Text("before".into()));
+            wait_for_releases(&ws, 1);
+            let buffers = &ws.connection().read_buffers;
+            assert_eq!(
+                (buffers.takes(), buffers.releases()),
+                (1, 1),
+                "once per idle spell"
+            );
+            ws.send("after").unwrap();
+            assert_eq!(next_message(&ws), Message::Text("after".into()));
+            assert_eq!(buffers.takes(), 2, "taken back when bytes came");
+            // Reading again, with the buffers back, and idle again later.
+            wait_for_releases(&ws, 2);
+            drop(ws);
+            t.join().unwrap();
+        }
+    }
+
+    #[test]
+    fn a_large_message_that_stalls_past_the_idle_period_arrives_whole() {
+        for tls in transports() {
+            let len = 4 * DIRECT_MIN as usize;
+            let payload: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            let sent = payload.clone();
+            let (ready_tx, ready) = crossbeam_channel::bounded::<()>(1);
+            let (url, t) = server(tls, move |ws| {
+                // After the client's first message, so that the frame comes through a read.
+                assert!(ws.ws_read().is_some());
+                let mut frame = vec![0x82, 127];
+                frame.extend_from_slice(&(len as u64).to_be_bytes());
+                frame.extend_from_slice(&sent[..len / 2]);
+                let raw = ws.raw();
+                raw.write_all(&frame).unwrap();
+                raw.flush().unwrap();
+                // The client stalls, mid-payload, until it has found the connection idle.
+                ready.recv_timeout(WAIT + IDLE).unwrap();
+                let raw = ws.raw();
+                raw.write_all(&sent[len / 2..]).unwrap();
+                raw.flush().unwrap();
+                let _ = ws.ws_read();
+            });
+            let ws = connect(&url);
+            ws.send("go").unwrap();
+            wait_for_releases(&ws, 1);
+            ready_tx.send(()).unwrap();
+            assert_eq!(next_message(&ws), Message::Binary(payload));
+            drop(ws);
+            t.join().unwrap();
         }
     }
 }

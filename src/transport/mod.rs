@@ -114,6 +114,31 @@ impl ReadHalf {
         }
     }
 
+    /// Blocks until there are bytes to read, or the stream has ended or failed, without taking
+    /// any: the next read takes them, or reports the end or the failure.
+    pub(crate) fn wait_readable(&self) {
+        #[cfg(feature = "native-tls")]
+        if let ReadHalf::Tls(t) = self {
+            if t.has_buffered() {
+                return;
+            }
+        }
+        while let Err(e) = self.tcp().peek(&mut [0u8; 1]) {
+            if e.kind() != io::ErrorKind::Interrupted {
+                return;
+            }
+        }
+    }
+
+    /// Lets the buffers of an idle connection go; they come back with the next read.
+    pub(crate) fn release_buffers(&mut self) {
+        match self {
+            ReadHalf::Plain(_) => {}
+            #[cfg(feature = "native-tls")]
+            ReadHalf::Tls(t) => t.release_buffers(),
+        }
+    }
+
     /// The TCP socket underneath, for timeouts.
     pub(crate) fn tcp(&self) -> &TcpStream {
         match self {
