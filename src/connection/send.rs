@@ -26,9 +26,10 @@ impl Connection {
         }
         self.state.buffer(len);
         let mut writer = self.writer();
+        // The writer counts the payload out of the buffered amount as its pieces are written.
         match writer.message(text, payload, self.fragment_size) {
             Ok(true) => {
-                self.state.written(len);
+                self.writer.watch_idle(&mut writer);
                 Ok(())
             }
             // Dropped: the close frame went out meanwhile. It stays counted.
@@ -47,7 +48,6 @@ impl Connection {
             return Err(Error::InvalidState);
         }
         let mut writer = self.writer();
-        let mut written = 0u64;
         let mut result = Ok(());
         for m in messages {
             let (text, bytes) = match &m {
@@ -58,16 +58,15 @@ impl Connection {
             if state != ReadyState::Open || result.is_err() {
                 continue;
             }
-            match writer.queue(text, bytes, self.fragment_size) {
-                Ok(true) => written += bytes.len() as u64,
-                Ok(false) => {}
-                Err(e) => result = Err(e),
+            // Counted out of the buffered amount as it is written; dropped, it stays counted.
+            if let Err(e) = writer.queue(text, bytes, self.fragment_size) {
+                result = Err(e);
             }
         }
         if let Err(e) = result.and_then(|()| writer.flush()) {
             return Err(self.write_failed(writer, e));
         }
-        self.state.written(written);
+        self.writer.watch_idle(&mut writer);
         Ok(())
     }
 

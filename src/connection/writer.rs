@@ -3,11 +3,19 @@
 //!
 //! The buffer's bytes stay initialised between writes (only `filled` is reset), so the mask is
 //! applied while copying, in one pass, without zero-filling the buffer before each frame.
+//!
+//! The room a large frame needs is kept while large messages keep coming, so that their pages
+//! are not mapped and faulted in anew for each one, and let go once none has come for the
+//! pool's idle period ([`IDLE`]): a check on the process's timer thread
+//! (see [`WriterLock::release_if_idle`](crate::connection::writer_lock::WriterLock::release_if_idle)).
 
 use std::io;
+use std::time::{Duration, Instant};
 
 use rand::Rng;
 
+use crate::connection::state::Buffered;
+use crate::delivery::pool::IDLE;
 use crate::proto::close::ClosingHandshake;
 use crate::proto::deflate::Deflater;
 use crate::proto::encoder::{control, fragments, Fragment, FrameEncoder};
@@ -18,10 +26,16 @@ use crate::transport::WriteHalf;
 /// batch share writes up to it. The buffer keeps this much between messages.
 const CHUNK: usize = 64 * 1024;
 
-/// Frames longer than [`CHUNK`] go out in pieces of this size, the buffer growing for the
-/// message and shrinking back to [`CHUNK`] after it: fewer writes, and fewer wake-ups of the
-/// peer, per message than pieces of [`CHUNK`], for less CPU (see PERFORMANCE.md).
+/// Frames longer than [`CHUNK`] go out in pieces of this size, the buffer growing for them
+/// and shrinking back to [`CHUNK`] once no large frame has come for [`IDLE`]: fewer writes, and
+/// fewer wake-ups of the peer, per message than pieces of [`CHUNK`], for less CPU (see
+/// PERFORMANCE.md).
 const LARGE_CHUNK: usize = 256 * 1024;
+
+/// How long the compressor's state (hundreds of KiB with zlib-rs) is kept after the last
+/// compressed message: a connection that sends now and then, such as a feed consumer that sent
+/// its subscriptions, gives it back; one that keeps sending keeps it, and its context.
+const COMPRESSOR_IDLE: Duration = Duration::from_secs(10);
 
 /// The write side of one connection. Lives behind the connection's writer lock.
 #[derive(Debug, Default)]
@@ -29,11 +43,17 @@ pub(crate) struct Writer {
     /// The socket's write half; `None` until the connection opens and after it broke.
     half: Option<WriteHalf>,
     /// Header and masked payload of the frames being written: the first `filled` bytes. All of
-    /// it is initialised; it grows to [`CHUNK`], to [`LARGE_CHUNK`] while a frame longer than
-    /// [`CHUNK`] goes out, and [`Writer::flush`] shrinks it back to [`CHUNK`].
+    /// it is initialised; it grows to [`CHUNK`], to [`LARGE_CHUNK`] when a frame longer than
+    /// [`CHUNK`] goes out, and [`Writer::release_if_idle`] shrinks it back to [`CHUNK`].
     buf: Vec<u8>,
     /// How many bytes of `buf` are waiting to be written.
     filled: usize,
+    /// When a frame longer than [`CHUNK`] last went out.
+    last_large: Option<Instant>,
+    /// When a message was last compressed.
+    last_compressed: Option<Instant>,
+    /// A check that lets the large room go is due on the timer thread.
+    release_armed: bool,
     /// The closing handshake: whether data may still go out, and whether it completed.
     closing: ClosingHandshake,
     /// The compressor, when permessage-deflate was negotiated, and the shortest message it
@@ -42,6 +62,11 @@ pub(crate) struct Writer {
     /// The compressed payload of the message being written; its room is kept up to [`CHUNK`]
     /// between messages.
     compressed: Vec<u8>,
+    /// The connection's buffered amount, counted down as data payload is written.
+    buffered: Buffered,
+    /// How many bytes of data payload (not headers, not control frames) `buf` holds: counted
+    /// out of `buffered` once the write that carries them completes.
+    unsent: u64,
 }
 
 /// A fresh, unpredictable masking key for each frame: "The masking key needs to be
@@ -52,6 +77,14 @@ fn mask_key() -> [u8; 4] {
 }
 
 impl Writer {
+    /// A writer that counts the payload it writes out of `buffered`.
+    pub(crate) fn counting(buffered: Buffered) -> Writer {
+        Writer {
+            buffered,
+            ..Writer::default()
+        }
+    }
+
     /// Installs the write half once the connection is open.
     pub(crate) fn attach(&mut self, half: WriteHalf) {
         self.half = Some(half);
@@ -98,6 +131,7 @@ impl Writer {
         let deflated = match &mut self.deflate {
             Some((deflater, min_size)) if payload.len() >= *min_size => {
                 deflater.compress(payload, &mut compressed);
+                self.last_compressed = Some(Instant::now());
                 true
             }
             _ => false,
@@ -105,10 +139,15 @@ impl Writer {
         let body = if deflated { &compressed[..] } else { payload };
         let mut result = Ok(true);
         for f in fragments(text, deflated, body, fragment_size) {
-            if let Err(e) = self.frame(f) {
+            // A compressed message's wire bytes are not the application's: it is counted out
+            // whole once its last frame is encoded.
+            if let Err(e) = self.frame(f, !deflated) {
                 result = Err(e);
                 break;
             }
+        }
+        if deflated && result.is_ok() {
+            self.unsent += payload.len() as u64;
         }
         compressed.clear();
         compressed.shrink_to(CHUNK);
@@ -116,17 +155,69 @@ impl Writer {
         result
     }
 
-    /// Writes out whatever the buffer holds, and lets the room a large frame needed go.
+    /// Writes out whatever the buffer holds.
     pub(crate) fn flush(&mut self) -> io::Result<()> {
-        let result = self.write_out();
-        if self.buf.len() > CHUNK {
+        self.write_out()
+    }
+
+    /// When a check should let idle memory go, if the writer holds some (the room of large
+    /// frames, or an allocated compressor) and no check is armed yet; the caller arms one (the
+    /// check is then counted as armed).
+    pub(crate) fn release_check_due(&mut self) -> Option<Instant> {
+        if self.release_armed {
+            return None;
+        }
+        let due = self.next_release()?;
+        self.release_armed = true;
+        Some(due)
+    }
+
+    /// When the memory the writer holds for past messages may go: the room of large frames
+    /// [`IDLE`] after the last large frame, the compressor [`COMPRESSOR_IDLE`] after the last
+    /// compressed message; `None` when it holds neither.
+    fn next_release(&self) -> Option<Instant> {
+        let after = |last: Option<Instant>, idle| last.map_or_else(Instant::now, |at| at + idle);
+        let room = (self.buf.capacity() > CHUNK).then(|| after(self.last_large, IDLE));
+        let compressor = self
+            .deflate
+            .as_ref()
+            .filter(|(deflater, _)| deflater.is_allocated())
+            .map(|_| after(self.last_compressed, COMPRESSOR_IDLE));
+        match (room, compressor) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Lets go what has been idle by `now`: the buffer shrinks back to [`CHUNK`] if no large
+    /// frame has gone out for [`IDLE`], and the compressor's state goes if no message was
+    /// compressed for [`COMPRESSOR_IDLE`]. Returns when to look again while it still holds
+    /// either.
+    ///
+    /// Letting the compressor go is always allowed: context takeover lets us refer back to
+    /// earlier messages, it never obliges us to, and a fresh DEFLATE stream only refers to what
+    /// it sent itself, which the server's inflater has too (RFC 7692 §7.2.1 needs no more than
+    /// that the receiver can inflate what arrives). The next message costs a new state and
+    /// compresses without the earlier ones.
+    pub(crate) fn release_if_idle(&mut self, now: Instant) -> Option<Instant> {
+        let idle_since = |last: Option<Instant>, idle| last.is_none_or(|at| now >= at + idle);
+        if idle_since(self.last_large, IDLE) && self.filled == 0 && self.buf.len() > CHUNK {
             self.buf.truncate(CHUNK);
             self.buf.shrink_to(CHUNK);
         }
-        result
+        if idle_since(self.last_compressed, COMPRESSOR_IDLE) {
+            if let Some((deflater, _)) = &mut self.deflate {
+                deflater.release();
+            }
+        }
+        let later = self.next_release().filter(|due| *due > now);
+        self.release_armed = later.is_some();
+        later
     }
 
-    /// Writes out whatever the buffer holds.
+    /// Writes out whatever the buffer holds; once written, its data payload is no longer
+    /// buffered. What a failed write held stays counted, as the browser counts data it never
+    /// transmitted.
     fn write_out(&mut self) -> io::Result<()> {
         if self.filled == 0 {
             return Ok(());
@@ -135,7 +226,11 @@ impl Writer {
             Some(half) => half.write_all(&self.buf[..self.filled]),
             None => Ok(()),
         };
+        if result.is_ok() && self.half.is_some() {
+            self.buffered.written(self.unsent);
+        }
         self.filled = 0;
+        self.unsent = 0;
         result
     }
 
@@ -143,7 +238,7 @@ impl Writer {
     pub(crate) fn control(&mut self, op: u8, payload: &[u8]) -> io::Result<()> {
         debug_assert!(payload.len() <= 125);
         if self.is_writable() {
-            self.frame(control(op, payload))?;
+            self.frame(control(op, payload), false)?;
             self.flush()?;
         }
         Ok(())
@@ -155,7 +250,7 @@ impl Writer {
         if self.half.is_none() || !self.closing.start_close() {
             return Ok(false);
         }
-        self.frame(control(opcode::CLOSE, payload))?;
+        self.frame(control(opcode::CLOSE, payload), false)?;
         self.flush()?;
         self.closing.close_written();
         Ok(true)
@@ -206,17 +301,28 @@ impl Writer {
 
     /// Encodes one frame with a fresh mask into the buffer, header and payload together,
     /// writing whenever the buffer reaches [`CHUNK`] ([`LARGE_CHUNK`] for a longer frame).
-    fn frame(&mut self, fragment: Fragment<'_>) -> io::Result<()> {
+    fn frame(&mut self, fragment: Fragment<'_>, counted: bool) -> io::Result<()> {
         let chunk = match fragment.payload.len() > CHUNK {
-            true => LARGE_CHUNK,
+            true => {
+                self.last_large = Some(Instant::now());
+                LARGE_CHUNK
+            }
             false => CHUNK,
         };
+        let payload_len = fragment.payload.len();
         let mut frame = FrameEncoder::new(fragment, mask_key());
+        // Payload bytes not yet encoded: what `remaining` counts, less the header while it is
+        // still to come.
+        let payload_left = |frame: &FrameEncoder<'_>| frame.remaining().min(payload_len);
         loop {
             let start = self.filled;
             let room = chunk.saturating_sub(start).min(frame.remaining());
+            let before = payload_left(&frame);
             let n = frame.encode(self.claim(room));
             self.filled = start + n;
+            if counted {
+                self.unsent += (before - payload_left(&frame)) as u64;
+            }
             if frame.is_done() {
                 return Ok(());
             }
@@ -342,26 +448,137 @@ pub(crate) mod tests {
         drop(t.join().unwrap());
     }
 
+    #[cfg(feature = "deflate")]
     #[test]
-    fn the_buffer_grows_for_a_large_frame_and_shrinks_back() {
+    fn an_idle_compressor_is_let_go_and_the_next_message_still_inflates() {
+        use crate::proto::deflate::{Deflater, Inflater};
+        let (mut w, mut s) = pair();
+        w.compress_with(Deflater::new(15, false, 6), 0);
+        let reader = std::thread::spawn(move || {
+            let frames: Vec<_> = (0..3).map(|_| read_frame(&mut s).3).collect();
+            frames
+        });
+        assert_eq!(w.release_check_due(), None, "nothing allocated yet");
+        let tick = br#"{"type":"ticker","product_id":"BTC-USD","price":"50000.01"}"#;
+        assert!(w.message(true, tick, usize::MAX).unwrap());
+        let sent = w.last_compressed.unwrap();
+        assert_eq!(w.release_check_due(), Some(sent + COMPRESSOR_IDLE));
+        assert!(w.message(true, tick, usize::MAX).unwrap());
+        let last = w.last_compressed.unwrap();
+        // Not idle yet: kept, and the check comes back later.
+        assert_eq!(
+            w.release_if_idle(sent + COMPRESSOR_IDLE / 2),
+            Some(last + COMPRESSOR_IDLE)
+        );
+        assert!(w.deflate.as_ref().unwrap().0.is_allocated());
+        // Idle: the state goes and no check is needed any more.
+        assert_eq!(w.release_if_idle(last + COMPRESSOR_IDLE), None);
+        assert!(!w.deflate.as_ref().unwrap().0.is_allocated());
+        assert_eq!(w.release_check_due(), None);
+        // The next message starts a fresh stream, which an inflater that kept the context
+        // (as the server's does) still inflates.
+        assert!(w.message(true, tick, usize::MAX).unwrap());
+        let frames = reader.join().unwrap();
+        assert!(
+            frames[1].len() < frames[0].len(),
+            "the second referred to the first"
+        );
+        assert_eq!(frames[2].len(), frames[0].len(), "the third could not");
+        let mut inflater = Inflater::new(15, false);
+        for frame in frames {
+            let mut out = Vec::new();
+            inflater.inflate(&frame, &mut out, 1 << 20).unwrap();
+            inflater.finish(&mut out, 1 << 20).unwrap();
+            assert_eq!(out, tick);
+        }
+    }
+
+    #[test]
+    fn the_large_room_is_kept_while_large_frames_come_and_let_go_once_idle() {
         let (mut w, mut s) = pair();
         let reader = std::thread::spawn(move || {
-            let big = read_frame(&mut s).3;
-            let small = read_frame(&mut s).3;
-            (big, small)
+            let frames: Vec<Vec<u8>> = (0..3).map(|_| read_frame(&mut s).3).collect();
+            frames
         });
+        assert_eq!(w.release_check_due(), None, "nothing to let go yet");
         let big: Vec<u8> = (0..3 * LARGE_CHUNK as u32 + 5).map(|i| i as u8).collect();
-        assert!(w.queue(false, &big, usize::MAX).unwrap());
-        // Grown for the large frame, which went out in pieces of LARGE_CHUNK...
-        assert_eq!(w.buf.len(), LARGE_CHUNK);
-        w.flush().unwrap();
-        // ...and shrunk back once it was all written.
+        assert!(w.message(false, &big, usize::MAX).unwrap());
+        // Grown for the large frame, which went out in pieces of LARGE_CHUNK, and kept.
+        assert_eq!((w.buf.len(), w.filled), (LARGE_CHUNK, 0));
+        let room = w.buf.as_ptr();
+        let first = w.last_large.unwrap();
+        assert_eq!(w.release_check_due(), Some(first + IDLE));
+        assert_eq!(w.release_check_due(), None, "one check armed at a time");
+        // The next large frame reuses the same room.
+        assert!(w.message(false, &big, usize::MAX).unwrap());
+        assert_eq!(w.buf.as_ptr(), room, "the room was reused, not mapped anew");
+        let last = w.last_large.unwrap();
+        assert!(last >= first);
+        // Not idle yet: the check looks again one IDLE after the last large frame.
+        assert_eq!(w.release_if_idle(first + IDLE / 2), Some(last + IDLE));
+        assert_eq!(w.release_if_idle(last + IDLE / 2), Some(last + IDLE));
+        assert_eq!(w.buf.len(), LARGE_CHUNK, "kept while not idle");
+        // Idle: the room goes, and no check is needed any more.
+        assert_eq!(w.release_if_idle(last + IDLE), None);
         assert_eq!((w.buf.len(), w.filled), (CHUNK, 0));
         assert!(w.buf.capacity() < LARGE_CHUNK, "{}", w.buf.capacity());
-        // A small frame reuses the grown buffer; bytes past it are stale and must not go out.
+        assert_eq!(w.release_check_due(), None);
+        // A small frame reuses the shrunk buffer; bytes past it are stale and must not go out.
         assert!(w.message(false, b"tail", usize::MAX).unwrap());
-        assert_eq!((w.buf.len(), w.filled), (CHUNK, 0));
-        assert_eq!(reader.join().unwrap(), (big, b"tail".to_vec()));
+        assert_eq!(
+            w.release_check_due(),
+            None,
+            "small frames need no large room"
+        );
+        assert_eq!(reader.join().unwrap(), [big.clone(), big, b"tail".to_vec()]);
+    }
+
+    #[test]
+    fn written_data_payload_is_counted_out_and_nothing_else() {
+        let (w, mut s) = pair();
+        let buffered = Buffered::default();
+        let mut w = Writer {
+            buffered: buffered.clone(),
+            ..w
+        };
+        let big: Vec<u8> = (0..3 * LARGE_CHUNK as u32 + 5).map(|i| i as u8).collect();
+        buffered.add(big.len() as u64 + 10 + 7);
+        let reader = std::thread::spawn(move || {
+            let frames: Vec<_> = (0..9).map(|_| read_frame(&mut s)).collect();
+            frames
+                .into_iter()
+                .map(|(_, op, _, p)| (op, p.len()))
+                .collect::<Vec<_>>()
+        });
+        // A large message, in two frames and many pieces: all of it counted out, headers aside.
+        assert!(w.message(false, &big, 2 * LARGE_CHUNK).unwrap());
+        assert_eq!(buffered.get(), 17);
+        // Control frames were never counted in.
+        w.control(opcode::PONG, b"ping").unwrap();
+        assert_eq!(buffered.get(), 17);
+        // Queued messages count out when the write that carries them completes.
+        assert!(w.queue(true, b"0123456789", 3).unwrap());
+        assert!(w.queue(false, b"abcdefg", usize::MAX).unwrap());
+        assert_eq!(buffered.get(), 17, "not written yet");
+        w.flush().unwrap();
+        assert_eq!(buffered.get(), 0);
+        assert!(w.close(&[0x03, 0xe8]).unwrap());
+        assert_eq!(buffered.get(), 0);
+        use opcode::*;
+        assert_eq!(
+            reader.join().unwrap(),
+            [
+                (BINARY, 2 * LARGE_CHUNK),
+                (CONTINUATION, LARGE_CHUNK + 5),
+                (PONG, 4),
+                (TEXT, 3),
+                (CONTINUATION, 3),
+                (CONTINUATION, 3),
+                (CONTINUATION, 1),
+                (BINARY, 7),
+                (CLOSE, 2),
+            ]
+        );
     }
 
     #[test]
