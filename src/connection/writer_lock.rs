@@ -198,7 +198,10 @@ impl WriterLock {
     /// while this thread held the writer goes out on a pong thread.
     pub(crate) fn release_if_idle(self: &Arc<Self>, now: Instant) -> Option<Instant> {
         let later = match self.writer.try_lock() {
-            Ok(mut writer) => writer.release_if_idle(now),
+            Ok(mut writer) => {
+                prim::preemption_point();
+                writer.release_if_idle(now)
+            }
             Err(TryLockError::Poisoned(e)) => e.into_inner().release_if_idle(now),
             Err(TryLockError::WouldBlock) => return Some(now + IDLE),
         };
@@ -510,6 +513,8 @@ mod loom_models {
                 let lock = Arc::clone(&lock);
                 thread::spawn(move || lock.pong(b"p"))
             };
+            // The sender's write, during which the pinger may come.
+            prim::preemption_point();
             drop(held);
             pinger.join().unwrap();
             all_written(&lock);

@@ -28,6 +28,17 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// A point where a loom model may switch threads, in a section that holds a lock and does no
+/// synchronisation of its own (loom switches threads only at synchronisation, so another
+/// thread's `try_lock` would never find the lock held there). A load of an atomic of its own,
+/// not a yield: after a yield loom lets a thread see only the latest stores. Nothing outside
+/// the models.
+#[inline(always)]
+pub(crate) fn preemption_point() {
+    #[cfg(all(loom, test))]
+    AtomicBool::new(false).load(Ordering::Relaxed);
+}
+
 /// Lets a spawned thread run on by itself. Under loom the handle is kept, so that a model can
 /// wait for every such thread before it checks its outcome ([`join_detached`]).
 pub(crate) fn detach(handle: thread::JoinHandle<()>) {
