@@ -114,10 +114,10 @@ def handshake_seeds():
 
 
 def url_seeds():
-    return [u.encode() for u in [
+    return [bytes([i % 2]) + u.encode() for i, u in enumerate([
         "ws://example.com/chat", "wss://[::1]:8443/a?b=c", "http://user:pw@host:80/", "https://h.example",
         "ws://h:6000/", "ws://192.168.0.1:9000/x", "ws://h/#frag", "ftp://h/",
-    ]]
+    ])]
 
 
 def close_seeds():
@@ -156,6 +156,25 @@ def inflater_seeds():
     ]
 
 
+def proxy_seeds():
+    return [
+        bytes([0, BIG]) + b"HTTP/1.1 200 Connection established\r\n\r\n" + frame(True, TEXT, b"x"),
+        bytes([0, BIG]) + b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.0 200 OK\r\nVia: p\r\n\r\n",
+        bytes([0, BIG]) + b'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="p"\r\n\r\n',
+        bytes([1, 1, 5, 2]),
+        bytes([1, 0, 5, 0xFF]),
+        bytes([2, 0, 1, 0]),
+        bytes([3, 0, 5, 0, 0, 1, 127, 0, 0, 1, 0x1F, 0x90]),
+        bytes([3, 0, 5, 0, 0, 3, 9]) + b"proxy.lan" + bytes([0, 80]),
+        bytes([3, 0, 5, 0, 0, 4]) + bytes(16) + bytes([0, 80]),
+        bytes([3, 0, 5, 5]),
+        bytes([4]) + b"http://user:p%40ssw0rd-long@proxy.corp:3128",
+        bytes([4]) + b"socks5h://[::1]:1080",
+        bytes([5, 8]) + b"HTTP/1.1 403 Forbidden\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        bytes([5, 8]) + b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 300\r\n\r\nnope",
+    ]
+
+
 def header_seeds():
     return [frame(True, TEXT, b"")[:2], frame(True, BINARY, b"x" * 300)[:4], frame(True, BINARY, b"x" * 70000)[:10],
             frame(True, TEXT, b"a", mask=[1, 2, 3, 4])[:6], bytes([0x89, 0x00]), bytes([0x82, 0x7E, 0x00, 0x10])]
@@ -170,6 +189,7 @@ def main():
     write("close_payload", close_seeds())
     write("deflate_negotiation", negotiation_seeds())
     write("inflater", inflater_seeds())
+    write("proxy_replies", proxy_seeds())
 
 
 if __name__ == "__main__":

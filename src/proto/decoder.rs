@@ -1106,6 +1106,32 @@ mod tests {
             assert_eq!(got.unwrap(), vec![Out::Message(Message::Binary(exact))]);
         }
 
+        /// Found by the `decoder_deflate` fuzz target: a compressed text message whose first
+        /// bytes inflate to invalid UTF-8 and whose data is corrupt further on. Read whole, the
+        /// inflater meets the corrupt data first; read in pieces, the UTF-8 check fails first.
+        /// Either way the connection fails with 1007.
+        #[test]
+        fn a_message_with_two_faults_fails_with_1007_however_it_is_read() {
+            let input = [0x41, 0x07, 0xdb, 0x52, 0x3a, 0xbc, 0x27, 0x01, 0xf0];
+            let whole = decode_all(&mut decoder(1 << 20), &input).unwrap_err();
+            assert!(
+                matches!(whole, ProtocolError::BadCompressedData(_)),
+                "{whole:?}"
+            );
+            assert_eq!(whole.close_code(), 1007);
+            let mut d = decoder(1 << 20);
+            let mut sink = Vec::new();
+            let mut got = Ok(Vec::new());
+            for piece in [&input[..5], &input[5..7], &input[7..]] {
+                got = decode_into(&mut d, &mut sink, piece);
+                if got.is_err() {
+                    break;
+                }
+            }
+            assert_eq!(got, Err(ProtocolError::InvalidUtf8));
+            assert_eq!(ProtocolError::InvalidUtf8.close_code(), 1007);
+        }
+
         #[test]
         fn corrupt_compressed_data_is_1007() {
             let input = frame_rsv(true, RSV1, opcode::BINARY, &[0xff, 0xff, 0xff]);
