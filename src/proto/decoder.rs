@@ -954,6 +954,50 @@ mod tests {
         assert!(!d.is_text_pending(), "the message ended");
     }
 
+    /// The limits are inclusive: a control frame of 125 bytes, a frame of the frame limit and
+    /// a fragmented message of the message limit pass, one byte more fails.
+    #[test]
+    fn limits_are_inclusive() {
+        let ping = vec![7; 125];
+        assert_eq!(
+            one(&frame(true, opcode::PING, &ping)),
+            Ok(vec![Out::Ping(ping.clone())])
+        );
+        assert_eq!(
+            one(&frame(true, opcode::PONG, &ping)),
+            Ok(vec![Out::Pong(ping)])
+        );
+        let fragmented = |first: usize, second: usize| {
+            [
+                frame(false, opcode::BINARY, &vec![1; first]),
+                frame(true, opcode::CONTINUATION, &vec![2; second]),
+            ]
+            .concat()
+        };
+        let mut want = vec![1; 100];
+        want.extend([2; 50]);
+        assert_eq!(
+            decode_all(&mut Decoder::new(100, 150), &fragmented(100, 50)),
+            Ok(vec![Out::Message(Message::Binary(want))])
+        );
+        assert_eq!(
+            decode_all(&mut Decoder::new(100, 150), &fragmented(100, 51)),
+            Err(ProtocolError::MessageTooLarge {
+                size: 151,
+                limit: 150
+            })
+        );
+        // A frame of the limit that does not arrive whole takes the general path.
+        let f = frame(true, opcode::BINARY, &[3; 100]);
+        let mut d = Decoder::new(100, 100);
+        let mut sink = Vec::new();
+        assert_eq!(d.decode(&f[..50], &mut sink), Ok((50, None)));
+        assert_eq!(
+            decode_into(&mut d, &mut sink, &f[50..]),
+            Ok(vec![Out::Message(Message::Binary(vec![3; 100]))])
+        );
+    }
+
     /// permessage-deflate in the decoder: RSV1 routing, inflating across frames and reads,
     /// UTF-8 checked on the inflated bytes, the limit on the inflated size.
     #[cfg(feature = "deflate")]
@@ -1104,6 +1148,57 @@ mod tests {
                 &frame_rsv(true, RSV1, opcode::BINARY, z),
             );
             assert_eq!(got.unwrap(), vec![Out::Message(Message::Binary(exact))]);
+        }
+
+        /// The message limit counts inflated bytes only: a message whose compressed form is
+        /// larger than the message limit (incompressible bytes, in stored blocks) but whose bytes are
+        /// within it passes, in one frame or two.
+        #[test]
+        fn the_limit_does_not_count_compressed_bytes() {
+            let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+            let noise: Vec<u8> = (0..1000)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    (x >> 32) as u8
+                })
+                .collect();
+            let z = &deflate(&[&noise])[0];
+            assert!(z.len() > noise.len(), "{} compressed bytes", z.len());
+            // The frame limit counts the bytes on the wire, the message limit inflated bytes.
+            let decoder = || Decoder::new(1 << 20, 1000).with_inflater(Inflater::new(15, false));
+            let whole = frame_rsv(true, RSV1, opcode::BINARY, z);
+            assert_eq!(
+                decode_all(&mut decoder(), &whole),
+                Ok(vec![Out::Message(Message::Binary(noise.clone()))])
+            );
+            let (a, b) = z.split_at(z.len() - 10);
+            let mut two = frame_rsv(false, RSV1, opcode::BINARY, a);
+            two.extend(frame(true, opcode::CONTINUATION, b));
+            assert_eq!(
+                decode_all(&mut decoder(), &two),
+                Ok(vec![Out::Message(Message::Binary(noise))])
+            );
+        }
+
+        /// A compressed message whose last frame is empty ends with that frame's header, even
+        /// at the end of a read.
+        #[test]
+        fn an_empty_last_frame_ends_a_compressed_message_at_once() {
+            let z = &deflate(&[b"abc"])[0];
+            let mut input = frame_rsv(false, RSV1, opcode::TEXT, z);
+            input.extend(frame(true, opcode::CONTINUATION, b""));
+            let mut d = decoder(1 << 20);
+            let mut sink = Vec::new();
+            let first = z.len() + 2;
+            assert_eq!(d.decode(&input[..first], &mut sink), Ok((first, None)));
+            let (n, item) = d.decode(&input[first..], &mut sink).unwrap();
+            assert_eq!(n, 2);
+            assert_eq!(
+                out(item.expect("the message"), &mut sink),
+                Out::Message(Message::Text("abc".into()))
+            );
         }
 
         /// Found by the `decoder_deflate` fuzz target: a compressed text message whose first
