@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Mutation testing of what a change touched: cargo-mutants on the Rust lines that changed
 # since the previous main (`--in-diff`), each mutant against the whole suite, for at most
-# SECONDS (default 300, WSYNC_MUTANTS_SECONDS). Fails on a missed mutant: a changed line that
+# SECONDS (default 180, WSYNC_MUTANTS_SECONDS). Fails on a missed mutant: a changed line that
 # no test checks. An equivalent mutant is excluded in .cargo/mutants.toml, with its reason.
 #
 # The previous main, in order:
@@ -27,7 +27,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-seconds=${WSYNC_MUTANTS_SECONDS:-300}
+seconds=${WSYNC_MUTANTS_SECONDS:-180}
 root=$(git rev-list --max-parents=0 HEAD | tail -n 1)
 cache=${WSYNC_MUTANTS_CACHE:-$HOME/.cache/wsync-mutants}/$root
 mkdir -p "$cache"
