@@ -476,6 +476,18 @@ mod tests {
         }
     }
 
+    /// A backslash escapes the next character inside a quoted value only: an escaped quote
+    /// does not end the value, and outside quotes a backslash is a character like another.
+    #[test]
+    fn extension_names_with_escapes() {
+        let names: Vec<&str> = extension_names(r#"a; p="x\",y", b"#).collect();
+        assert_eq!(names, ["a", "b"]);
+        let names: Vec<&str> = extension_names(r#"a; p="x\\", b"#).collect();
+        assert_eq!(names, ["a", "b"]);
+        let names: Vec<&str> = extension_names(r"x\, y").collect();
+        assert_eq!(names, [r"x\", "y"]);
+    }
+
     #[test]
     fn keys_are_fresh_and_16_bytes() {
         let a = key_of(&request(&target(), &[], &[], None));
