@@ -1846,4 +1846,33 @@ mod tests {
             let _ = no_proxy_matches(&s, &host, port);
         }
     }
+
+    /// Survivors of mutation testing: the refusals say why, and only an RFC 3986 scheme before
+    /// "://" counts as the proxy's scheme.
+    #[test]
+    fn refusals_say_why_and_only_a_scheme_is_a_scheme() {
+        for (scheme, why) in [
+            ("https", "TLS"),
+            ("socks4", "SOCKS4"),
+            ("socks4a", "SOCKS4"),
+        ] {
+            let shown = BadProxy::UnsupportedScheme(scheme.into()).to_string();
+            assert!(shown.contains(why), "{shown}");
+        }
+        assert!(!BadProxy::UnsupportedScheme("ftp".into())
+            .to_string()
+            .contains("supported)"));
+        // Not schemes (a digit first, a `_`, a `:`): a scheme-less proxy whose URL goes on.
+        for url in ["9x://proxy:3128", "a_b://proxy:3128"] {
+            assert_eq!(
+                Proxy::parse(url),
+                Err(BadProxy::UnexpectedComponent("path")),
+                "{url}"
+            );
+        }
+        assert!(matches!(
+            Proxy::parse("user:pa://ss@proxy:3128"),
+            Err(BadProxy::Syntax(_))
+        ));
+    }
 }
