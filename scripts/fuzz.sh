@@ -13,6 +13,10 @@ seconds=${1:-30}
 shift || true
 cache=${WSYNC_FUZZ_CACHE:-$HOME/.cache/wsync-fuzz}
 mkdir -p "$cache"
+# One run at a time per cache: another clone's build would replace the targets' binaries
+# between this one's build and its runs.
+exec 9>"$cache/lock"
+flock 9
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "installing cargo-fuzz"
