@@ -1847,6 +1847,24 @@ mod tests {
         }
     }
 
+    /// A name of exactly 255 bytes is the longest a SOCKS5 request carries: it passes.
+    #[test]
+    fn socks5h_takes_a_target_name_of_255_bytes() {
+        let name = format!("{}.example", "a".repeat(247));
+        assert_eq!(name.len(), 255);
+        let target = parse_target(&format!("ws://{name}/"), false).unwrap();
+        let socks5h = parse_ok("socks5h://s");
+        assert!(route(Some(&socks5h), true, &target, env_of(&[])).is_ok());
+    }
+
+    /// A bracketed IPv6 entry of `NO_PROXY` without a port matches the address at any port.
+    #[test]
+    fn no_proxy_bracketed_ipv6_without_a_port() {
+        assert!(no_proxy_matches("[::1]", "[::1]", 9001));
+        assert!(no_proxy_matches("other, [::1]", "::1", 80));
+        assert!(!no_proxy_matches("[::1]", "::2", 80));
+    }
+
     /// Survivors of mutation testing: the refusals say why, and only an RFC 3986 scheme before
     /// "://" counts as the proxy's scheme.
     #[test]
