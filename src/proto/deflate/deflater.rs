@@ -158,6 +158,22 @@ mod tests {
     }
 
     /// RFC 7692 §7.2.3.1 and §7.2.3.2: "Hello" twice with context takeover.
+    /// The zlib state exists from the first message on, and goes with `release`; the next
+    /// message compresses afresh.
+    #[test]
+    fn release_lets_the_state_go() {
+        let mut d = Deflater::new(15, false, 6);
+        assert!(!d.is_allocated());
+        let mut first = Vec::new();
+        d.compress(b"hello hello", &mut first);
+        assert!(d.is_allocated());
+        d.release();
+        assert!(!d.is_allocated());
+        let mut again = Vec::new();
+        d.compress(b"hello hello", &mut again);
+        assert_eq!(again, first, "no reference to the released window");
+    }
+
     #[test]
     fn rfc_examples() {
         let mut d = Deflater::new(15, false, 6);

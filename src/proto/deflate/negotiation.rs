@@ -933,6 +933,22 @@ mod tests {
 
     /// client_max_window_bits offered with a value: the answer may lower it, not raise it, and
     /// its absence leaves our own limit in force.
+    /// The server may answer with the very window we offered.
+    #[test]
+    fn client_max_window_bits_answered_as_offered() {
+        let offer = Offer {
+            client_max_window_bits: ClientMaxWindowBits::Value(10),
+            ..BROWSER
+        };
+        assert_eq!(
+            ok(&offer, "permessage-deflate; client_max_window_bits=10"),
+            Params {
+                client_max_window_bits: 10,
+                ..FULL
+            }
+        );
+    }
+
     #[test]
     fn client_max_window_bits_offered_with_value() {
         let offer = Offer {
