@@ -1,0 +1,133 @@
+//! Each exit status, with its reason on stderr: 0 after a clean close, and a distinct status
+//! for a refused connection, a refused handshake, a protocol error, a timeout, a connection
+//! lost, and a server that closes with a code other than 1000.
+
+use crate::common::{close_frame, frame_raw, text, RawPeer};
+use crate::run::{refused_url, wsync};
+
+#[test]
+fn clean_close_exits_0() {
+    let (url, peer) = RawPeer::spawn(|mut conn| {
+        conn.handshake();
+        assert_eq!(conn.expect_close(), Some((1000, String::new())));
+        conn.write(&close_frame(1000, ""));
+        conn.shutdown();
+    });
+    wsync(&[url.as_str()]).run().assert_status(0);
+    peer.join();
+}
+
+#[test]
+fn connection_refused_exits_3() {
+    let url = refused_url();
+    let ran = wsync(&[url.as_str()]).run();
+    ran.assert_status(3).assert_stderr_has(&["refused"]);
+    assert_eq!(ran.stdout_text(), "");
+}
+
+#[test]
+fn refused_handshake_exits_6_with_the_status_on_stderr() {
+    let (url, peer) = RawPeer::spawn(|mut conn| {
+        conn.read_request();
+        conn.write(
+            b"HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain\r\n\
+              Content-Length: 22\r\nConnection: close\r\n\r\nmissing or wrong token",
+        );
+        conn.shutdown();
+    });
+    let ran = wsync(&[url.as_str()]).run();
+    ran.assert_status(6).assert_stderr_has(&["401"]);
+    peer.join();
+}
+
+#[test]
+fn protocol_error_exits_8() {
+    let (url, peer) = RawPeer::spawn(|mut conn| {
+        conn.handshake();
+        // FIN and opcode 0x3, which RFC 6455 reserves.
+        conn.write(&frame_raw(0x83, b""));
+        let close = conn.expect_close();
+        conn.shutdown();
+        close
+    });
+    let ran = wsync(&[url.as_str()]).stdin_open().run();
+    ran.assert_status(8)
+        .assert_stderr_has(&["protocol error", "reserved opcode"]);
+    let (code, _) = peer.join().expect("a close code");
+    assert_eq!(code, 1002);
+}
+
+#[test]
+fn handshake_timeout_exits_9() {
+    let (url, peer) = RawPeer::spawn(|mut conn| {
+        conn.read_request();
+        // Says nothing: the client gives up after its connect timeout and closes TCP.
+        assert!(conn.read_to_eof(), "the client did not give up");
+    });
+    let ran = wsync(&["--connect-timeout", "0.3", url.as_str()]).run();
+    ran.assert_status(9).assert_stderr_has(&["timed out"]);
+    peer.join();
+}
+
+#[test]
+fn timeout_before_the_messages_of_wait_exits_9_after_a_clean_close() {
+    let (url, peer) = RawPeer::spawn(|mut conn| {
+        conn.handshake();
+        conn.write(&text("only one"));
+        let close = conn.expect_close();
+        conn.write(&close_frame(1000, ""));
+        conn.shutdown();
+        close
+    });
+    let ran = wsync(&["--wait", "2", "--timeout", "0.5", url.as_str()]).run();
+    ran.assert_status(9)
+        .assert_stderr_has(&["--timeout", "1 of the 2 messages"]);
+    assert_eq!(ran.stdout_text(), "only one\n");
+    assert_eq!(peer.join(), Some((1000, String::new())));
+}
+
+#[test]
+fn server_close_code_4001_exits_10_with_code_and_reason_on_stderr() {
+    let (url, peer) = RawPeer::spawn(|mut conn| {
+        conn.handshake();
+        conn.write(&close_frame(4001, "session expired"));
+        let echo = conn.expect_close();
+        conn.shutdown();
+        echo
+    });
+    let ran = wsync(&[url.as_str()]).stdin_open().run();
+    ran.assert_status(10)
+        .assert_stderr_has(&["4001", "session expired"]);
+    // The echo carries the code (RFC 6455 §5.5.1).
+    assert_eq!(peer.join().map(|(code, _)| code), Some(4001));
+}
+
+#[test]
+fn server_close_1001_exits_10() {
+    let (url, peer) = RawPeer::spawn(|mut conn| {
+        conn.handshake();
+        conn.write(&close_frame(1001, ""));
+        conn.expect_close();
+        conn.shutdown();
+    });
+    wsync(&[url.as_str()])
+        .stdin_open()
+        .run()
+        .assert_status(10)
+        .assert_stderr_has(&["1001"]);
+    peer.join();
+}
+
+#[test]
+fn connection_lost_without_a_close_frame_exits_5() {
+    let (url, peer) = RawPeer::spawn(|mut conn| {
+        conn.handshake();
+        conn.write(&text("bye"));
+        conn.shutdown();
+    });
+    let ran = wsync(&[url.as_str()]).stdin_open().run();
+    ran.assert_status(5)
+        .assert_stderr_has(&["without a close frame"]);
+    assert_eq!(ran.stdout_text(), "bye\n");
+    peer.join();
+}
