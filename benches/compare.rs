@@ -76,7 +76,7 @@ impl Env {
 
     fn wsync(&self, tr: Tr, path: &str) -> (WebSocket, ConnInfo) {
         self.drain(tr);
-        let ws = WebSocket::builder(&self.url(tr, path))
+        let ws = WebSocket::builder(self.url(tr, path))
             .add_root_certificate_pem(CA)
             .connect()
             .expect("wsync connects");

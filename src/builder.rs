@@ -5,41 +5,46 @@ use std::time::Duration;
 
 use crate::config::{Certificate, Compression, Config, Identity};
 use crate::error::Result;
+use crate::proto::proxy::Proxy;
 use crate::websocket::WebSocket;
 
 /// The constructors live beside the builder they use, so that the handle's module does not
 /// depend on the builder's.
+///
+/// Each takes the URL as anything that gives a `&str`: `&str`, `String`, `&String`, or a
+/// [`url::Url`](https://docs.rs/url/latest/url/struct.Url.html) (by value or by reference).
 impl WebSocket {
-    /// The browser's `new WebSocket(url)`: validates `url` and starts connecting in the
-    /// background. Returns in [`ReadyState::Connecting`](crate::ReadyState::Connecting); an [`Event::Open`](crate::Event::Open), or an
+    /// The browser's `new WebSocket(url)`: validates `url` (a `&str`, `String` or `url::Url`)
+    /// and starts connecting in the background. Returns in [`ReadyState::Connecting`](crate::ReadyState::Connecting); an [`Event::Open`](crate::Event::Open), or an
     /// [`Event::Error`](crate::Event::Error) then [`Event::Close`](crate::Event::Close), follows.
     ///
     /// Fails at once with [`Error::Syntax`](crate::Error::Syntax) for a URL the browser would refuse, and with
-    /// [`Error::Security`](crate::Error::Security) for a blocked port.
-    pub fn new(url: &str) -> Result<WebSocket> {
-        Builder::new(url).build()
+    /// [`Error::Security`](crate::Error::Security) for a blocked port (see
+    /// [`Builder::allow_blocked_ports`]).
+    pub fn new(url: impl AsRef<str>) -> Result<WebSocket> {
+        Builder::new(url.as_ref()).build()
     }
 
     /// The browser's `new WebSocket(url, protocols)`: like [`WebSocket::new`], offering the
     /// given subprotocols, most preferred first. A duplicate or one that is not an HTTP token is
     /// an [`Error::Syntax`](crate::Error::Syntax).
-    pub fn with_protocols<I, S>(url: &str, protocols: I) -> Result<WebSocket>
+    pub fn with_protocols<I, S>(url: impl AsRef<str>, protocols: I) -> Result<WebSocket>
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        Builder::new(url).protocols(protocols).build()
+        Builder::new(url.as_ref()).protocols(protocols).build()
     }
 
     /// Connects and waits until the socket is OPEN, or returns why it could not open. For
     /// scripts: `let ws = WebSocket::connect("ws://...")?;`.
-    pub fn connect(url: &str) -> Result<WebSocket> {
-        Builder::new(url).connect()
+    pub fn connect(url: impl AsRef<str>) -> Result<WebSocket> {
+        Builder::new(url.as_ref()).connect()
     }
 
     /// Configures a socket: subprotocols, headers, timeouts, limits. See [`Builder`].
-    pub fn builder(url: &str) -> Builder {
-        Builder::new(url)
+    pub fn builder(url: impl AsRef<str>) -> Builder {
+        Builder::new(url.as_ref())
     }
 }
 
@@ -93,14 +98,16 @@ impl Builder {
         self
     }
 
-    /// How long to wait for the TCP connection, per resolved address.
+    /// How long to wait for the TCP connection (to the proxy, when there is one), per resolved
+    /// address.
     /// Default: [`DEFAULT_CONNECT_TIMEOUT`](crate::DEFAULT_CONNECT_TIMEOUT).
     pub fn connect_timeout(mut self, timeout: Duration) -> Builder {
         self.config.connect_timeout = timeout;
         self
     }
 
-    /// How long the TLS and WebSocket opening handshakes may take together.
+    /// How long the opening handshakes may take together: the proxy's tunnel when there is a
+    /// proxy, TLS for wss://, and the WebSocket handshake.
     /// Default: [`DEFAULT_HANDSHAKE_TIMEOUT`](crate::DEFAULT_HANDSHAKE_TIMEOUT).
     pub fn handshake_timeout(mut self, timeout: Duration) -> Builder {
         self.config.handshake_timeout = timeout;
@@ -116,9 +123,12 @@ impl Builder {
     }
 
     /// The largest frame payload accepted from the server; a larger one fails the connection
-    /// with 1009 before any of it is buffered. Default: [`DEFAULT_MAX_FRAME_SIZE`](crate::DEFAULT_MAX_FRAME_SIZE).
+    /// with 1009 before any of it is buffered. Default: the message limit
+    /// ([`max_message_size`](Builder::max_message_size); when neither is set,
+    /// [`DEFAULT_MAX_FRAME_SIZE`](crate::DEFAULT_MAX_FRAME_SIZE)), so that a message is never
+    /// refused for coming in one frame.
     pub fn max_frame_size(mut self, bytes: usize) -> Builder {
-        self.config.max_frame_size = bytes;
+        self.config.max_frame_size = Some(bytes);
         self
     }
 
@@ -129,8 +139,10 @@ impl Builder {
         self
     }
 
-    /// The largest handshake response (status line and headers) accepted from the server; at
-    /// least 256 bytes. Default: [`DEFAULT_MAX_RESPONSE_SIZE`](crate::DEFAULT_MAX_RESPONSE_SIZE).
+    /// The largest handshake response (status line and headers) accepted from the server, and
+    /// from an HTTP proxy its reply to CONNECT; at least 256 bytes. Of a refusal's body, as much
+    /// is kept too ([`Response::body`](crate::Response::body)).
+    /// Default: [`DEFAULT_MAX_RESPONSE_SIZE`](crate::DEFAULT_MAX_RESPONSE_SIZE).
     pub fn max_response_size(mut self, bytes: usize) -> Builder {
         self.config.max_response_size = bytes;
         self
@@ -226,6 +238,90 @@ impl Builder {
     /// (see [`Builder::compression`]).
     pub fn no_compression(mut self) -> Builder {
         self.config.compression = None;
+        self
+    }
+
+    /// Lets the socket connect to a port that browsers block, such as 6000 (X11) or 10080
+    /// (Amanda), which is otherwise an [`Error::Security`](crate::Error::Security) as in the
+    /// browser. Browsers block the ports of other protocols (mail, FTP, IRC, ...) so that a web
+    /// page cannot make the user's browser send requests to those services (cross-protocol
+    /// attacks); a native program that chose its URL itself may need one, say for a local
+    /// server. Default: false.
+    pub fn allow_blocked_ports(mut self, allow: bool) -> Builder {
+        self.config.allow_blocked_ports = allow;
+        self
+    }
+
+    /// Connects through this proxy, whatever the environment says: `http://host:port` (HTTP
+    /// CONNECT), `socks5://host:port` (SOCKS5, the server's name resolved here and its first
+    /// address sent) or `socks5h://host:port` (SOCKS5, the name resolved by the proxy). Default:
+    /// none, and the environment's proxy if any (see [`Builder::proxy_from_env`]).
+    ///
+    /// - Credentials go in the userinfo, percent-encoded: `http://alice:p%40ss@proxy:3128`
+    ///   sends the password `p@ss`, with Basic authentication to an HTTP proxy (RFC 7617) and
+    ///   username/password to a SOCKS5 one (RFC 1929). They never appear in `Debug`, `Display`,
+    ///   errors or the log; the proxy is shown as `scheme://host:port`.
+    /// - Without a port: 80 for `http://`, 1080 for SOCKS5. Without a scheme
+    ///   (`proxy.corp:3128`): `http://`, as curl takes it.
+    /// - The environment is not read at all, `NO_PROXY` included: this proxy is used for every
+    ///   host.
+    /// - Refused, as not supported: `https://` (TLS to the proxy itself: a `wss://` connection
+    ///   would run TLS inside TLS), `socks4://` and `socks4a://` (no IPv6, no password; every
+    ///   common SOCKS server speaks SOCKS5, and `socks5h://` resolves on the proxy as SOCKS4a
+    ///   does), and SOCKS5's GSSAPI authentication.
+    ///
+    /// A URL that does not parse, or has another scheme, a path or a query, makes
+    /// [`Builder::build`] fail with [`Error::InvalidConfig`](crate::Error::InvalidConfig), whose
+    /// message never holds the password.
+    ///
+    /// For `wss://` the TLS session runs inside the tunnel, end to end: the server's name is the
+    /// one sent for SNI and checked in its certificate. The `Host` header and the request target
+    /// are the server's, as without a proxy. [`Builder::connect_timeout`] bounds the TCP
+    /// connection to the proxy, and [`Builder::handshake_timeout`] the tunnel's opening together
+    /// with the TLS and WebSocket handshakes. The proxy's failures are
+    /// [`Error::Proxy`](crate::Error::Proxy) (see [`ProxyError`](crate::ProxyError): unreachable,
+    /// refused, credentials rejected, malformed reply); one that does not answer in time is
+    /// [`Timeout::Handshake`](crate::Timeout::Handshake).
+    ///
+    /// ```no_run
+    /// let ws = wsync::WebSocket::builder("wss://echo.example/chat")
+    ///     .proxy("http://alice:s3cret@proxy.corp:3128")
+    ///     .connect()?;
+    /// # Ok::<(), wsync::Error>(())
+    /// ```
+    pub fn proxy(mut self, url: &str) -> Builder {
+        self.config.proxy = Some(Proxy::parse(url));
+        self
+    }
+
+    /// Whether to use the proxy that the environment names when [`Builder::proxy`] was not
+    /// called. Default: true, as curl and most HTTP clients do; `false` connects directly.
+    ///
+    /// The first of these variables set to a value that is not blank names the proxy:
+    ///
+    /// | URL | variables, in this order |
+    /// | --- | --- |
+    /// | `ws://` | `ws_proxy`, `WS_PROXY`, `http_proxy`, `HTTP_PROXY`, `all_proxy`, `ALL_PROXY` |
+    /// | `wss://` | `wss_proxy`, `WSS_PROXY`, `https_proxy`, `HTTPS_PROXY`, `all_proxy`, `ALL_PROXY` |
+    ///
+    /// `HTTP_PROXY` is skipped when `REQUEST_METHOD` is set: in a CGI program it comes from the
+    /// request's `Proxy` header ("httpoxy", CVE-2016-5385). Its value is a URL as
+    /// [`Builder::proxy`] takes it.
+    ///
+    /// Then `no_proxy`, or when it is unset or blank `NO_PROXY` (the two are not merged), lists
+    /// the servers to reach directly, separated by commas or white space. An entry is `*`
+    /// (every server); a domain, with or without a leading `.` (`example.com` and
+    /// `.example.com` both match `example.com` and `a.example.com`); or an IP address or CIDR
+    /// block (`127.0.0.1`, `::1`, `10.0.0.0/8`), which matches a URL with that IP literal only:
+    /// names are not resolved, so list `localhost` and `127.0.0.1` both to exempt both. Any
+    /// of them may end in `:port` to exempt that port only (`[::1]:8080` for IPv6).
+    ///
+    /// The variables are read once per socket, when it is built. A value that names the proxy
+    /// to use but is not a usable proxy URL makes [`Builder::build`] fail with
+    /// [`Error::InvalidConfig`](crate::Error::InvalidConfig) naming the variable (never quoting
+    /// the value), rather than connecting directly against the user's wish.
+    pub fn proxy_from_env(mut self, enabled: bool) -> Builder {
+        self.config.proxy_from_env = enabled;
         self
     }
 

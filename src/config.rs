@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::proto::deflate::negotiation::{ClientMaxWindowBits, Offer};
+use crate::proto::proxy::{BadProxy, Proxy};
 use crate::proto::token;
 
 /// Default for [`Builder::connect_timeout`](crate::Builder::connect_timeout): 30 seconds.
@@ -13,8 +14,12 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default for [`Builder::close_timeout`](crate::Builder::close_timeout): 5 seconds.
 pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
-/// Default for [`Builder::max_frame_size`](crate::Builder::max_frame_size): 16 MiB.
-pub const DEFAULT_MAX_FRAME_SIZE: usize = 16 << 20;
+/// Default for [`Builder::max_frame_size`](crate::Builder::max_frame_size): 64 MiB, the message
+/// limit ([`DEFAULT_MAX_MESSAGE_SIZE`]). Unless set, the frame limit follows
+/// [`Builder::max_message_size`](crate::Builder::max_message_size), so that any message the
+/// message limit accepts is accepted in a single frame too, as browsers do: servers such as
+/// Python's `websockets` and Node's `ws` send a message in one frame whatever its size.
+pub const DEFAULT_MAX_FRAME_SIZE: usize = DEFAULT_MAX_MESSAGE_SIZE;
 /// Default for [`Builder::max_message_size`](crate::Builder::max_message_size): 64 MiB.
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 64 << 20;
 /// Default for [`Builder::max_response_size`](crate::Builder::max_response_size): 16 KiB.
@@ -41,7 +46,8 @@ pub const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(20);
 /// noticed within 40 s of silence.
 pub const DEFAULT_PONG_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// The settings of one socket, validated.
+/// The settings of one socket, validated. `Debug` never shows a proxy password (see
+/// [`Proxy`]).
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
     pub(crate) protocols: Vec<String>,
@@ -49,7 +55,9 @@ pub(crate) struct Config {
     pub(crate) connect_timeout: Duration,
     pub(crate) handshake_timeout: Duration,
     pub(crate) close_timeout: Duration,
-    pub(crate) max_frame_size: usize,
+    /// The frame limit if set; `None` leaves frames to `max_message_size` (see
+    /// [`Config::frame_limit`]).
+    pub(crate) max_frame_size: Option<usize>,
     pub(crate) max_message_size: usize,
     pub(crate) max_response_size: usize,
     pub(crate) event_queue_capacity: usize,
@@ -64,9 +72,16 @@ pub(crate) struct Config {
     /// Report pongs as [`Event::Pong`](crate::Event::Pong).
     pub(crate) pong_events: bool,
     pub(crate) fragment_size: usize,
+    /// Whether ports that browsers block may be connected to.
+    pub(crate) allow_blocked_ports: bool,
     pub(crate) tls: TlsConfig,
     /// permessage-deflate: what to offer and how to compress; `None` offers nothing.
     pub(crate) compression: Option<Compression>,
+    /// The proxy of [`Builder::proxy`](crate::Builder::proxy), parsed when it was given; a
+    /// URL that did not parse waits here for [`Config::validate`].
+    pub(crate) proxy: Option<std::result::Result<Proxy, BadProxy>>,
+    /// Whether the environment's proxy is used when no explicit one is given.
+    pub(crate) proxy_from_env: bool,
 }
 
 impl Default for Config {
@@ -77,7 +92,7 @@ impl Default for Config {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
             close_timeout: DEFAULT_CLOSE_TIMEOUT,
-            max_frame_size: DEFAULT_MAX_FRAME_SIZE,
+            max_frame_size: None,
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
             event_queue_capacity: DEFAULT_EVENT_QUEUE_CAPACITY,
@@ -88,8 +103,11 @@ impl Default for Config {
             send_timeout: None,
             pong_events: false,
             fragment_size: DEFAULT_FRAGMENT_SIZE,
+            allow_blocked_ports: false,
             tls: TlsConfig::default(),
             compression: Some(Compression::default()),
+            proxy: None,
+            proxy_from_env: true,
         }
     }
 }
@@ -252,6 +270,13 @@ pub(crate) struct TlsConfig {
 }
 
 impl Config {
+    /// The frame limit to check apart from the message limit: the one set, else none, as the
+    /// message limit bounds every frame anyway (and a frame over it is reported as the message
+    /// too large that it is).
+    pub(crate) fn frame_limit(&self) -> usize {
+        self.max_frame_size.unwrap_or(usize::MAX)
+    }
+
     /// Checks every setting; the first one out of range is the error.
     pub(crate) fn validate(&self) -> Result<()> {
         let positive = [
@@ -267,7 +292,7 @@ impl Config {
             }
         }
         let sizes = [
-            ("max_frame_size", self.max_frame_size, 1),
+            ("max_frame_size", self.max_frame_size.unwrap_or(1), 1),
             ("max_message_size", self.max_message_size, 1),
             ("max_response_size", self.max_response_size, 256),
             ("event_queue_capacity", self.event_queue_capacity, 1),
@@ -301,6 +326,9 @@ impl Config {
         if let Some(compression) = &self.compression {
             compression.validate()?;
         }
+        if let Some(Err(e)) = &self.proxy {
+            return Err(Error::InvalidConfig(format!("proxy: {e}")));
+        }
         token::validate_protocols(&self.protocols)
     }
 }
@@ -315,13 +343,22 @@ mod tests {
     }
 
     #[test]
+    fn frames_are_bounded_by_the_message_limit_unless_a_frame_limit_is_set() {
+        assert_eq!(DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE_SIZE);
+        let mut c = Config::default();
+        assert_eq!(c.frame_limit(), usize::MAX, "no limit of its own");
+        c.max_frame_size = Some(1024);
+        assert_eq!(c.frame_limit(), 1024);
+    }
+
+    #[test]
     fn zero_settings_are_refused() {
         type Set = Box<dyn Fn(&mut Config)>;
         let cases: Vec<Set> = vec![
             Box::new(|c| c.connect_timeout = Duration::ZERO),
             Box::new(|c| c.handshake_timeout = Duration::ZERO),
             Box::new(|c| c.close_timeout = Duration::ZERO),
-            Box::new(|c| c.max_frame_size = 0),
+            Box::new(|c| c.max_frame_size = Some(0)),
             Box::new(|c| c.max_message_size = 0),
             Box::new(|c| c.max_response_size = 10),
             Box::new(|c| c.event_queue_capacity = 0),
@@ -361,5 +398,26 @@ mod tests {
             ..Config::default()
         };
         assert!(ok.validate().is_ok());
+    }
+
+    #[test]
+    fn a_bad_proxy_url_is_refused_without_its_password() {
+        let c = Config {
+            proxy: Some(Proxy::parse("https://alice:hunter2@proxy:3128")),
+            ..Config::default()
+        };
+        match c.validate() {
+            Err(Error::InvalidConfig(why)) => {
+                assert!(why.starts_with("proxy: unsupported proxy scheme"), "{why}");
+                assert!(!why.contains("hunter2"), "{why}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let ok = Config {
+            proxy: Some(Proxy::parse("http://alice:hunter2@proxy:3128")),
+            ..Config::default()
+        };
+        assert!(ok.validate().is_ok());
+        assert!(!format!("{ok:?}").contains("hunter2"), "{ok:?}");
     }
 }

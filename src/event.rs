@@ -63,6 +63,54 @@ impl Message {
             Message::Binary(_) => None,
         }
     }
+
+    /// The text, by value and without a copy, if this is a text message.
+    pub fn into_text(self) -> Option<String> {
+        match self {
+            Message::Text(s) => Some(s),
+            Message::Binary(_) => None,
+        }
+    }
+
+    /// The message's bytes by value, without a copy, whatever its kind (a text message gives
+    /// its UTF-8). Also `Vec::from(message)`.
+    pub fn into_bytes(self) -> Vec<u8> {
+        match self {
+            Message::Text(s) => s.into_bytes(),
+            Message::Binary(b) => b,
+        }
+    }
+
+    /// Whether this is a text message.
+    pub fn is_text(&self) -> bool {
+        matches!(self, Message::Text(_))
+    }
+
+    /// Whether this is a binary message.
+    pub fn is_binary(&self) -> bool {
+        matches!(self, Message::Binary(_))
+    }
+}
+
+impl From<Message> for Vec<u8> {
+    /// [`Message::into_bytes`]: the bytes of either kind, without a copy.
+    fn from(m: Message) -> Vec<u8> {
+        m.into_bytes()
+    }
+}
+
+impl TryFrom<Message> for String {
+    /// A binary message, given back whole.
+    type Error = Message;
+
+    /// The text of a text message, without a copy; a binary message is given back as the
+    /// error (see also [`Message::into_text`]).
+    fn try_from(m: Message) -> Result<String, Message> {
+        match m {
+            Message::Text(s) => Ok(s),
+            binary => Err(binary),
+        }
+    }
 }
 
 /// The browser's `CloseEvent`: how the connection ended.

@@ -5,10 +5,12 @@
 // The public API, on top: the handle, its constructors and builder, the configuration's
 // defaults, events, errors and payloads.
 mod builder;
+pub mod close_code;
 mod config;
 mod error;
 mod event;
 mod payload;
+mod response;
 mod websocket;
 
 // The protocol core: RFC 6455 as pure code, no I/O.
@@ -34,9 +36,13 @@ pub use crossbeam_channel;
 /// Errors of [`WebSocket::recv_timeout`] and [`WebSocket::try_recv`].
 pub use crossbeam_channel::{RecvTimeoutError, TryRecvError};
 pub use delivery::batch::Batch;
-pub use error::{Error, HandshakeError, ProtocolError, Result, Timeout};
+pub use error::{
+    Error, HandshakeError, ProtocolError, ProxyError, Result, SocksReply, Timeout, TlsError,
+    TlsErrorKind,
+};
 pub use event::{CloseEvent, Event, Message, PongEvent, ReadyState};
 pub use payload::Payload;
+pub use response::Response;
 pub use websocket::{Iter, WebSocket};
 
 /// The README's examples, compiled as doc tests. Only built for `cargo test --doc`, so it never

@@ -1,6 +1,7 @@
 //! The public handle: the browser's `WebSocket`, plus blocking ways to receive its events.
 
 use std::collections::VecDeque;
+use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -14,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::event::{Event, ReadyState};
 use crate::payload::Payload;
 use crate::proto::close::validate_user_close;
+use crate::response::Response;
 use crate::sync::{lock, spin};
 
 /// A WebSocket client connection with the browser's API.
@@ -25,7 +27,9 @@ use crate::sync::{lock, spin};
 ///
 /// Dropping the handle closes an open connection with code 1001 (going away); the reader thread
 /// ends when the server answers, or at the latest after the close timeout.
-#[derive(Debug)]
+///
+/// Its `Debug` shows what the browser lets a script read: the URL, the ready state, the
+/// subprotocol, the extensions and the buffered amount.
 pub struct WebSocket {
     connection: Arc<Connection>,
     /// Batches of events, one per read of the reader thread.
@@ -126,9 +130,12 @@ impl WebSocket {
         self.connection.state.ready_state()
     }
 
-    /// The browser's `bufferedAmount`: bytes passed to `send` and not yet written to the socket.
-    /// It returns to 0 once sends complete while open; data sent after the close started is
-    /// counted and never subtracted. Lock-free; callable from any thread.
+    /// The browser's `bufferedAmount`: bytes of messages passed to `send` and not yet written
+    /// to the socket (payload only, not frame headers). It falls as each piece of a message is
+    /// written (a large one goes out in pieces of up to 256 KiB), so during a large send, which
+    /// another thread can watch, it shows how much is left; it is 0 once sends complete while
+    /// open. Data sent after the close started is counted and never subtracted, as is what a
+    /// failed write left unsent. Lock-free; callable from any thread.
     pub fn buffered_amount(&self) -> u64 {
         self.connection.state.buffered_amount()
     }
@@ -142,6 +149,15 @@ impl WebSocket {
     /// none.
     pub fn extensions(&self) -> &str {
         self.connection.state.extensions()
+    }
+
+    /// The server's response to the opening handshake: status 101 and its headers, such as
+    /// `Set-Cookie` or headers of your server's own. `None` until the socket is OPEN, and for a
+    /// connection that could not open (a refusal's response is in its error,
+    /// [`HandshakeError::Status`](crate::HandshakeError::Status)). The browser does not offer
+    /// this.
+    pub fn handshake_response(&self) -> Option<&Response> {
+        self.connection.state.response()
     }
 
     /// The browser's `url`: the URL as resolved (absolute, `ws` or `wss`).
@@ -274,6 +290,20 @@ impl WebSocket {
     /// disconnects after `Close`.
     pub fn iter(&self) -> Iter<'_> {
         Iter { ws: self }
+    }
+}
+
+impl fmt::Debug for WebSocket {
+    /// The browser's attributes only: `url`, `ready_state` (by name), `protocol`, `extensions`
+    /// and `buffered_amount`; not the channel, the buffers or the threads behind them.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebSocket")
+            .field("url", &self.url())
+            .field("ready_state", &self.ready_state())
+            .field("protocol", &self.protocol())
+            .field("extensions", &self.extensions())
+            .field("buffered_amount", &self.buffered_amount())
+            .finish()
     }
 }
 

@@ -2,6 +2,8 @@
 //! share with the handle.
 //!
 //! - [`open`]: DNS, TCP, TLS and the opening handshake's I/O, on the reader thread;
+//! - [`proxy`]: choosing the proxy (the builder's or the environment's) when the socket is
+//!   built, and the tunnel through it, on the reader thread before TLS;
 //! - [`reader`]: the reader thread, the only one that reads the socket and emits events, and
 //!   [`keepalive`], whose pings it times with its read timeout;
 //! - [`send`]: `send`, `send_batch` and `close`, on the callers' threads;
@@ -27,6 +29,7 @@ pub(crate) mod keepalive;
 pub(crate) mod open;
 pub(crate) mod pings;
 pub(crate) mod progress;
+pub(crate) mod proxy;
 pub(crate) mod reader;
 pub(crate) mod send;
 pub(crate) mod shared;
@@ -40,6 +43,8 @@ use progress::Progress;
 pub(crate) use shared::Connection;
 use socket::Socket;
 use state::State;
+use writer::Writer;
+use writer_lock::WriterLock;
 
 /// A started connection, for the handle: the shared state, the channel its events arrive on,
 /// and the pool its emptied batches go back to.
@@ -49,17 +54,20 @@ pub(crate) struct Started {
     pub(crate) pool: Arc<Pool>,
 }
 
-/// Validates the target and hands the connection to a new reader thread.
+/// Validates the target, chooses the proxy, and hands the connection to a new reader thread.
 pub(crate) fn start(url: &str, config: Config) -> Result<Started> {
-    let target = crate::proto::url::parse(url)?;
+    let target = crate::proto::url::parse(url, config.allow_blocked_ports)?;
+    let proxy = proxy::choose(&target, &config)?;
     let tls = open::tls_for(&target, &config)?;
     let (tx, rx) = crossbeam_channel::bounded(config.event_queue_capacity);
     let pool = Arc::new(Pool::new(config.event_queue_bytes));
+    let state = State::new(target.url.to_string());
+    let writer = Writer::counting(state.buffered().clone());
     let connection = Arc::new(Connection {
-        state: State::new(target.url.to_string()),
+        state,
         socket: Socket::default(),
         progress: Progress::default(),
-        writer: Default::default(),
+        writer: Arc::new(WriterLock::new(writer)),
         close_timeout: config.close_timeout,
         fragment_size: config.fragment_size,
         send_timeout: config.send_timeout.is_some(),
@@ -67,6 +75,7 @@ pub(crate) fn start(url: &str, config: Config) -> Result<Started> {
     });
     let setup = open::Setup {
         target,
+        proxy,
         config,
         tls,
         pool: pool.clone(),

@@ -91,7 +91,7 @@ fn run(connection: Arc<Connection>, setup: Setup, tx: Sender<Batch>) {
             events.push(Event::Open);
             events.flush(0);
             let config = &setup.config;
-            let mut decoder = Decoder::new(config.max_frame_size, config.max_message_size);
+            let mut decoder = Decoder::new(config.frame_limit(), config.max_message_size);
             if let Some(inflater) = opened.inflater {
                 decoder = decoder.with_inflater(inflater);
             }

@@ -26,11 +26,9 @@ impl Connection {
         }
         self.state.buffer(len);
         let mut writer = self.writer();
+        // The writer counts the payload out of the buffered amount as its pieces are written.
         match writer.message(text, payload, self.fragment_size) {
-            Ok(true) => {
-                self.state.written(len);
-                Ok(())
-            }
+            Ok(true) => Ok(()),
             // Dropped: the close frame went out meanwhile. It stays counted.
             Ok(false) => Ok(()),
             Err(e) => Err(self.write_failed(writer, e)),
@@ -47,7 +45,6 @@ impl Connection {
             return Err(Error::InvalidState);
         }
         let mut writer = self.writer();
-        let mut written = 0u64;
         let mut result = Ok(());
         for m in messages {
             let (text, bytes) = match &m {
@@ -58,16 +55,14 @@ impl Connection {
             if state != ReadyState::Open || result.is_err() {
                 continue;
             }
-            match writer.queue(text, bytes, self.fragment_size) {
-                Ok(true) => written += bytes.len() as u64,
-                Ok(false) => {}
-                Err(e) => result = Err(e),
+            // Counted out of the buffered amount as it is written; dropped, it stays counted.
+            if let Err(e) = writer.queue(text, bytes, self.fragment_size) {
+                result = Err(e);
             }
         }
         if let Err(e) = result.and_then(|()| writer.flush()) {
             return Err(self.write_failed(writer, e));
         }
-        self.state.written(written);
         Ok(())
     }
 

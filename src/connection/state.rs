@@ -3,9 +3,10 @@
 //! takes no lock.
 
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use crate::event::ReadyState;
+use crate::response::Response;
 
 /// One connection's observable state.
 #[derive(Debug)]
@@ -13,9 +14,11 @@ pub(crate) struct State {
     /// The resolved URL.
     url: String,
     ready: AtomicU8,
-    buffered: AtomicU64,
+    buffered: Buffered,
     protocol: OnceLock<String>,
     extensions: OnceLock<String>,
+    /// The server's 101 response, once open.
+    response: OnceLock<Response>,
 }
 
 impl State {
@@ -24,9 +27,10 @@ impl State {
         State {
             url,
             ready: AtomicU8::new(ReadyState::Connecting as u8),
-            buffered: AtomicU64::new(0),
+            buffered: Buffered::default(),
             protocol: OnceLock::new(),
             extensions: OnceLock::new(),
+            response: OnceLock::new(),
         }
     }
 
@@ -55,17 +59,17 @@ impl State {
 
     /// Bytes accepted by `send` and not yet written.
     pub(crate) fn buffered_amount(&self) -> u64 {
-        self.buffered.load(Ordering::Acquire)
+        self.buffered.get()
     }
 
     /// `bytes` more were accepted by `send`.
     pub(crate) fn buffer(&self, bytes: u64) {
-        self.buffered.fetch_add(bytes, Ordering::AcqRel);
+        self.buffered.add(bytes);
     }
 
-    /// `bytes` of those accepted were written.
-    pub(crate) fn written(&self, bytes: u64) {
-        self.buffered.fetch_sub(bytes, Ordering::AcqRel);
+    /// The buffered amount, for the writer to count down as it writes.
+    pub(crate) fn buffered(&self) -> &Buffered {
+        &self.buffered
     }
 
     /// The negotiated subprotocol, empty until open.
@@ -78,10 +82,44 @@ impl State {
         self.extensions.get().map_or("", String::as_str)
     }
 
+    /// The server's response to the opening handshake, once it was accepted.
+    pub(crate) fn response(&self) -> Option<&Response> {
+        self.response.get()
+    }
+
+    /// Records the server's accepted response.
+    pub(crate) fn set_response(&self, response: Response) {
+        let _ = self.response.set(response);
+    }
+
     /// Records what the handshake settled.
     pub(crate) fn set_negotiated(&self, protocol: String, extensions: String) {
         let _ = self.protocol.set(protocol);
         let _ = self.extensions.set(extensions);
+    }
+}
+
+/// The browser's `bufferedAmount`: bytes of data messages accepted by `send` and not yet
+/// written to the socket. `send` counts a message in before it takes the writer, and the writer
+/// counts its payload out piece by piece as each write completes, so that during a large send
+/// it shows what is left. Shared by the state, which reports it, and the writer.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Buffered(Arc<AtomicU64>);
+
+impl Buffered {
+    /// The bytes not yet written.
+    pub(crate) fn get(&self) -> u64 {
+        self.0.load(Ordering::Acquire)
+    }
+
+    /// `bytes` more were accepted.
+    pub(crate) fn add(&self, bytes: u64) {
+        self.0.fetch_add(bytes, Ordering::AcqRel);
+    }
+
+    /// `bytes` of those accepted were written.
+    pub(crate) fn written(&self, bytes: u64) {
+        self.0.fetch_sub(bytes, Ordering::AcqRel);
     }
 }
 
@@ -105,8 +143,12 @@ mod tests {
         let s = State::new("ws://h/".into());
         s.buffer(10);
         s.buffer(5);
-        s.written(10);
+        s.buffered().written(10);
         assert_eq!(s.buffered_amount(), 5);
+        // The writer's handle counts the same bytes.
+        let writer = s.buffered().clone();
+        writer.written(5);
+        assert_eq!(s.buffered_amount(), 0);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::io;
 
 use rand::Rng;
 
+use crate::connection::state::Buffered;
 use crate::proto::close::ClosingHandshake;
 use crate::proto::deflate::Deflater;
 use crate::proto::encoder::{control, fragments, Fragment, FrameEncoder};
@@ -42,6 +43,11 @@ pub(crate) struct Writer {
     /// The compressed payload of the message being written; its room is kept up to [`CHUNK`]
     /// between messages.
     compressed: Vec<u8>,
+    /// The connection's buffered amount, counted down as data payload is written.
+    buffered: Buffered,
+    /// How many bytes of data payload (not headers, not control frames) `buf` holds: counted
+    /// out of `buffered` once the write that carries them completes.
+    unsent: u64,
 }
 
 /// A fresh, unpredictable masking key for each frame: "The masking key needs to be
@@ -52,6 +58,14 @@ fn mask_key() -> [u8; 4] {
 }
 
 impl Writer {
+    /// A writer that counts the payload it writes out of `buffered`.
+    pub(crate) fn counting(buffered: Buffered) -> Writer {
+        Writer {
+            buffered,
+            ..Writer::default()
+        }
+    }
+
     /// Installs the write half once the connection is open.
     pub(crate) fn attach(&mut self, half: WriteHalf) {
         self.half = Some(half);
@@ -105,10 +119,15 @@ impl Writer {
         let body = if deflated { &compressed[..] } else { payload };
         let mut result = Ok(true);
         for f in fragments(text, deflated, body, fragment_size) {
-            if let Err(e) = self.frame(f) {
+            // A compressed message's wire bytes are not the application's: it is counted out
+            // whole once its last frame is encoded.
+            if let Err(e) = self.frame(f, !deflated) {
                 result = Err(e);
                 break;
             }
+        }
+        if deflated && result.is_ok() {
+            self.unsent += payload.len() as u64;
         }
         compressed.clear();
         compressed.shrink_to(CHUNK);
@@ -126,7 +145,9 @@ impl Writer {
         result
     }
 
-    /// Writes out whatever the buffer holds.
+    /// Writes out whatever the buffer holds; once written, its data payload is no longer
+    /// buffered. What a failed write held stays counted, as the browser counts data it never
+    /// transmitted.
     fn write_out(&mut self) -> io::Result<()> {
         if self.filled == 0 {
             return Ok(());
@@ -135,7 +156,11 @@ impl Writer {
             Some(half) => half.write_all(&self.buf[..self.filled]),
             None => Ok(()),
         };
+        if result.is_ok() && self.half.is_some() {
+            self.buffered.written(self.unsent);
+        }
         self.filled = 0;
+        self.unsent = 0;
         result
     }
 
@@ -143,7 +168,7 @@ impl Writer {
     pub(crate) fn control(&mut self, op: u8, payload: &[u8]) -> io::Result<()> {
         debug_assert!(payload.len() <= 125);
         if self.is_writable() {
-            self.frame(control(op, payload))?;
+            self.frame(control(op, payload), false)?;
             self.flush()?;
         }
         Ok(())
@@ -155,7 +180,7 @@ impl Writer {
         if self.half.is_none() || !self.closing.start_close() {
             return Ok(false);
         }
-        self.frame(control(opcode::CLOSE, payload))?;
+        self.frame(control(opcode::CLOSE, payload), false)?;
         self.flush()?;
         self.closing.close_written();
         Ok(true)
@@ -206,17 +231,25 @@ impl Writer {
 
     /// Encodes one frame with a fresh mask into the buffer, header and payload together,
     /// writing whenever the buffer reaches [`CHUNK`] ([`LARGE_CHUNK`] for a longer frame).
-    fn frame(&mut self, fragment: Fragment<'_>) -> io::Result<()> {
+    fn frame(&mut self, fragment: Fragment<'_>, counted: bool) -> io::Result<()> {
         let chunk = match fragment.payload.len() > CHUNK {
             true => LARGE_CHUNK,
             false => CHUNK,
         };
+        let payload_len = fragment.payload.len();
         let mut frame = FrameEncoder::new(fragment, mask_key());
+        // Payload bytes not yet encoded: what `remaining` counts, less the header while it is
+        // still to come.
+        let payload_left = |frame: &FrameEncoder<'_>| frame.remaining().min(payload_len);
         loop {
             let start = self.filled;
             let room = chunk.saturating_sub(start).min(frame.remaining());
+            let before = payload_left(&frame);
             let n = frame.encode(self.claim(room));
             self.filled = start + n;
+            if counted {
+                self.unsent += (before - payload_left(&frame)) as u64;
+            }
             if frame.is_done() {
                 return Ok(());
             }
@@ -362,6 +395,54 @@ pub(crate) mod tests {
         assert!(w.message(false, b"tail", usize::MAX).unwrap());
         assert_eq!((w.buf.len(), w.filled), (CHUNK, 0));
         assert_eq!(reader.join().unwrap(), (big, b"tail".to_vec()));
+    }
+
+    #[test]
+    fn written_data_payload_is_counted_out_and_nothing_else() {
+        let (w, mut s) = pair();
+        let buffered = Buffered::default();
+        let mut w = Writer {
+            buffered: buffered.clone(),
+            ..w
+        };
+        let big: Vec<u8> = (0..3 * LARGE_CHUNK as u32 + 5).map(|i| i as u8).collect();
+        buffered.add(big.len() as u64 + 10 + 7);
+        let reader = std::thread::spawn(move || {
+            let frames: Vec<_> = (0..9).map(|_| read_frame(&mut s)).collect();
+            frames
+                .into_iter()
+                .map(|(_, op, _, p)| (op, p.len()))
+                .collect::<Vec<_>>()
+        });
+        // A large message, in two frames and many pieces: all of it counted out, headers aside.
+        assert!(w.message(false, &big, 2 * LARGE_CHUNK).unwrap());
+        assert_eq!(buffered.get(), 17);
+        // Control frames were never counted in.
+        w.control(opcode::PONG, b"ping").unwrap();
+        assert_eq!(buffered.get(), 17);
+        // Queued messages count out when the write that carries them completes.
+        assert!(w.queue(true, b"0123456789", 3).unwrap());
+        assert!(w.queue(false, b"abcdefg", usize::MAX).unwrap());
+        assert_eq!(buffered.get(), 17, "not written yet");
+        w.flush().unwrap();
+        assert_eq!(buffered.get(), 0);
+        assert!(w.close(&[0x03, 0xe8]).unwrap());
+        assert_eq!(buffered.get(), 0);
+        use opcode::*;
+        assert_eq!(
+            reader.join().unwrap(),
+            [
+                (BINARY, 2 * LARGE_CHUNK),
+                (CONTINUATION, LARGE_CHUNK + 5),
+                (PONG, 4),
+                (TEXT, 3),
+                (CONTINUATION, 3),
+                (CONTINUATION, 3),
+                (CONTINUATION, 1),
+                (BINARY, 7),
+                (CLOSE, 2),
+            ]
+        );
     }
 
     #[test]

@@ -53,6 +53,14 @@ pub(crate) struct WriterGuard<'a> {
 }
 
 impl WriterLock {
+    /// The lock around `writer`.
+    pub(crate) fn new(writer: Writer) -> WriterLock {
+        WriterLock {
+            writer: Mutex::new(writer),
+            ..WriterLock::default()
+        }
+    }
+
     /// Waits for the writer.
     pub(crate) fn lock(&self) -> WriterGuard<'_> {
         let guard = lock(&self.writer);

@@ -1,5 +1,6 @@
 //! Close codes and reasons: what a caller may send and what a peer may send (RFC 6455 §7.4).
 
+use crate::close_code;
 use crate::error::{Error, ProtocolError, Result};
 
 /// The longest close reason, in bytes of UTF-8: a control frame carries at most 125 bytes
@@ -9,7 +10,7 @@ const MAX_REASON_BYTES: usize = 123;
 /// Validates the arguments of `close(code, reason)` as the browser does: a code other than 1000
 /// or 3000–4999 is InvalidAccessError; a reason over 123 bytes of UTF-8 is SyntaxError.
 pub(crate) fn validate_user_close(code: u16, reason: &str) -> Result<()> {
-    if code != 1000 && !(3000..=4999).contains(&code) {
+    if !close_code::is_sendable(code) {
         return Err(Error::InvalidAccess(format!(
             "close code {code} is neither 1000 nor in 3000-4999"
         )));

@@ -6,13 +6,12 @@ use rand::Rng as _;
 use sha1::{Digest as _, Sha1};
 
 use crate::error::HandshakeError;
+use crate::proto::http::{self, MAX_HEADERS};
 use crate::proto::url::Target;
+use crate::response::Response;
 
 /// The GUID that RFC 6455 §1.3 appends to the key before hashing it.
 const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-
-/// How many header lines of a reply we parse; more is [`HandshakeError::TooLarge`].
-const MAX_HEADERS: usize = 64;
 
 /// The request to send, and what the reply must match.
 #[derive(Debug, Clone)]
@@ -32,6 +31,8 @@ pub(crate) struct Accepted {
     pub(crate) extensions: String,
     /// How many bytes of the input the reply took; what follows is frame data.
     pub(crate) len: usize,
+    /// The reply's status line and headers, for the application.
+    pub(crate) response: Response,
 }
 
 /// The `Sec-WebSocket-Accept` value for `key` (RFC 6455 §4.2.2): "the base64-encoded SHA-1 of
@@ -149,14 +150,10 @@ pub(crate) fn parse_response(
     }
 
     // RFC 6455 §4.1: "If the status code received from the server is not 101, the client
-    // handles the response per HTTP [RFC2616] procedures." Redirects are not followed.
-    let code = response.code.unwrap_or(0);
-    if code != 101 {
-        let location = headers
-            .values("Location")?
-            .next()
-            .map(|v| trim_ows(v).to_owned());
-        return Err(HandshakeError::Status { code, location });
+    // handles the response per HTTP [RFC2616] procedures." Redirects are not followed; the
+    // response is kept for the application, and the I/O edge reads its body (see `http`).
+    if response.code != Some(101) {
+        return Err(HandshakeError::Status(Box::new(http::response(&response))));
     }
 
     // "If the response lacks an |Upgrade| header field or the |Upgrade| header field contains
@@ -227,6 +224,7 @@ pub(crate) fn parse_response(
         protocol,
         extensions: selected.join(", "),
         len,
+        response: http::response(&response),
     }))
 }
 
@@ -476,15 +474,20 @@ mod tests {
         let head = reply("");
         let mut input = head.clone().into_bytes();
         input.extend_from_slice(&[0x81, 0x02, b'h', b'i']);
-        let got = parse_response(&input, &rfc_request(), &[], None, MAX).unwrap();
+        let got = parse_response(&input, &rfc_request(), &[], None, MAX)
+            .unwrap()
+            .unwrap();
         assert_eq!(
-            got,
-            Some(Accepted {
-                protocol: String::new(),
-                extensions: String::new(),
-                len: head.len(),
-            })
+            (got.protocol.as_str(), got.extensions.as_str(), got.len),
+            ("", "", head.len())
         );
+        assert_eq!(got.response.status(), 101);
+        assert_eq!(
+            got.response.header("sec-websocket-accept"),
+            Some(RFC_ACCEPT)
+        );
+        assert_eq!(got.response.headers().count(), 3);
+        assert_eq!(got.response.body(), b"");
         assert_eq!(&input[head.len()..], &[0x81, 0x02, b'h', b'i']);
     }
 
@@ -674,25 +677,29 @@ mod tests {
         );
     }
 
+    /// The response of a refusal, or a panic.
+    fn refused(input: &str) -> Response {
+        match parse(input, &[], None) {
+            Err(HandshakeError::Status(r)) => *r,
+            other => panic!("{input:?}: expected a refusal, got {other:?}"),
+        }
+    }
+
     #[test]
     fn redirects_and_other_statuses() {
         for code in [301u16, 302] {
             let input = format!("HTTP/1.1 {code} Moved\r\nLocation: ws://other.example/ \r\n\r\n");
-            assert_eq!(
-                parse(&input, &[], None),
-                Err(HandshakeError::Status {
-                    code,
-                    location: Some("ws://other.example/".into())
-                })
-            );
+            let r = refused(&input);
+            assert_eq!((r.status(), r.reason()), (code, "Moved"));
+            assert_eq!(r.location(), Some("ws://other.example/"));
         }
-        assert_eq!(
-            parse("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", &[], None),
-            Err(HandshakeError::Status {
-                code: 200,
-                location: None
-            })
+        let r = refused("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        assert_eq!((r.status(), r.location()), (200, None));
+        let r = refused(
+            "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer\r\nContent-Length: 13\r\n\r\nmissing",
         );
+        assert_eq!(r.header("www-authenticate"), Some("Bearer"));
+        assert_eq!(r.body(), b"", "the body is the I/O edge's to read");
     }
 
     #[test]

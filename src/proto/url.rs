@@ -33,8 +33,9 @@ pub(crate) struct Target {
 ///
 /// WHATWG WebSockets, `new WebSocket(url)`: parse the URL (failure: SyntaxError); `http` becomes
 /// `ws` and `https` becomes `wss`; any other scheme than `ws` or `wss` is a SyntaxError; a
-/// fragment is a SyntaxError; a blocked port is a SecurityError.
-pub(crate) fn parse(url: &str) -> Result<Target> {
+/// fragment is a SyntaxError; a blocked port is a SecurityError, unless `allow_blocked_ports`
+/// (a native program's choice that the browser does not offer).
+pub(crate) fn parse(url: &str, allow_blocked_ports: bool) -> Result<Target> {
     let mut url =
         url::Url::parse(url).map_err(|e| Error::Syntax(format!("invalid URL {url:?}: {e}")))?;
     let mapped = match url.scheme() {
@@ -72,7 +73,7 @@ pub(crate) fn parse(url: &str) -> Result<Target> {
     let port = url
         .port_or_known_default()
         .ok_or_else(|| Error::Syntax(format!("the URL {:?} has no port", url.as_str())))?;
-    if BLOCKED_PORTS.binary_search(&port).is_ok() {
+    if !allow_blocked_ports && BLOCKED_PORTS.binary_search(&port).is_ok() {
         return Err(Error::Security { port });
     }
     let host_str = url.host_str().unwrap_or_default();
@@ -105,18 +106,18 @@ mod tests {
     use proptest::prelude::*;
 
     fn ok(u: &str) -> Target {
-        parse(u).unwrap_or_else(|e| panic!("{u}: {e}"))
+        parse(u, false).unwrap_or_else(|e| panic!("{u}: {e}"))
     }
 
     fn syntax(u: &str) {
-        match parse(u) {
+        match parse(u, false) {
             Err(Error::Syntax(_)) => {}
             other => panic!("{u}: expected Syntax, got {other:?}"),
         }
     }
 
     fn security(u: &str, port: u16) {
-        match parse(u) {
+        match parse(u, false) {
             Err(Error::Security { port: p }) => assert_eq!(p, port, "{u}"),
             other => panic!("{u}: expected Security, got {other:?}"),
         }
@@ -255,6 +256,19 @@ mod tests {
     }
 
     #[test]
+    fn blocked_ports_allowed_on_request() {
+        for &p in BLOCKED_PORTS {
+            let url = format!("ws://h:{p}/");
+            assert_eq!(parse(&url, true).unwrap().port, p, "{url}");
+        }
+        // The other rules still hold.
+        assert!(matches!(
+            parse("ftp://h:6000/", true),
+            Err(Error::Syntax(_))
+        ));
+    }
+
+    #[test]
     fn explicit_port_zero_is_security() {
         security("ws://h:0/", 0);
     }
@@ -286,7 +300,7 @@ mod tests {
     proptest! {
         #[test]
         fn any_port_blocked_iff_listed(port in 1u16..) {
-            let r = parse(&format!("ws://h:{port}/"));
+            let r = parse(&format!("ws://h:{port}/"), false);
             if BLOCKED_PORTS.contains(&port) {
                 let blocked = matches!(r, Err(Error::Security { port: p }) if p == port);
                 prop_assert!(blocked);

@@ -27,7 +27,7 @@ use std::time::Instant;
 
 use native_tls::{HandshakeError, TlsConnector, TlsStream};
 
-use crate::error::{Error, Result, Timeout};
+use crate::error::{Error, Result, Timeout, TlsError, TlsErrorKind};
 use crate::sync::lock;
 
 /// The session's view of the network: bytes received, and bytes to send.
@@ -97,8 +97,77 @@ impl std::error::Error for TlsFailure {
 /// The TLS error inside `e`, if `e` came from the TLS layer: the error the TLS stream reported,
 /// not this crate's private wrapper, so that callers can downcast it.
 pub(crate) fn tls_failure(e: io::Error) -> std::result::Result<Error, io::Error> {
-    e.downcast::<TlsFailure>()
-        .map(|failure| Error::Tls(Box::new(failure.0)))
+    e.downcast::<TlsFailure>().map(|failure| {
+        let kind = classify(&failure.0.to_string()).unwrap_or(TlsErrorKind::Session);
+        Error::Tls(TlsError::new(kind, failure.0))
+    })
+}
+
+/// A failed handshake as an [`Error::Tls`] of the kind its message tells (see [`classify`]).
+fn handshake_failure(e: native_tls::Error) -> Error {
+    let kind = classify(&e.to_string()).unwrap_or(TlsErrorKind::HandshakeFailed);
+    Error::Tls(TlsError::new(kind, e))
+}
+
+/// The kind of a TLS failure, from the TLS library's message; `None` when it says nothing this
+/// recognises. native-tls's errors are opaque, but with OpenSSL the message carries the reason
+/// and, for a certificate refused, the verification result in parentheses
+/// (`X509_verify_cert_error_string`), e.g. "... certificate verify failed: ... (certificate has
+/// expired)". A few phrases of the macOS and Windows libraries are recognised too.
+pub(crate) fn classify(message: &str) -> Option<TlsErrorKind> {
+    let text = message.to_ascii_lowercase();
+    let has = |phrases: &[&str]| phrases.iter().any(|p| text.contains(p));
+    let kind = if has(&[
+        "hostname mismatch",
+        "ip address mismatch",
+        "principal name is incorrect",
+    ]) {
+        TlsErrorKind::HostnameMismatch
+    } else if has(&[
+        "certificate has expired",
+        "certificate is not yet valid",
+        "validity period",
+    ]) {
+        TlsErrorKind::ExpiredCertificate
+    } else if has(&[
+        "self-signed certificate",
+        "self signed certificate",
+        "unable to get local issuer certificate",
+        "unable to get issuer certificate",
+        "unable to verify the first certificate",
+        "not trusted",
+    ]) {
+        TlsErrorKind::UntrustedCertificate
+    } else if has(&["certificate verify failed"]) {
+        TlsErrorKind::InvalidCertificate
+    } else if has(&[
+        "wrong version number",
+        "packet length too long",
+        "unknown protocol",
+        "http request",
+        "record layer failure",
+    ]) {
+        TlsErrorKind::NotTls
+    } else if has(&[
+        // Alerts a server sends when it refuses the handshake, also after the client's side of
+        // it completed (TLS 1.3 checks the client's certificate then).
+        "alert certificate required",
+        "alert bad certificate",
+        "alert certificate unknown",
+        "alert unknown ca",
+        "alert handshake failure",
+        "alert protocol version",
+        "alert insufficient security",
+        "alert access denied",
+        "no protocols available",
+        "unsupported protocol",
+        "no shared cipher",
+    ]) {
+        TlsErrorKind::HandshakeFailed
+    } else {
+        return None;
+    };
+    Some(kind)
 }
 
 /// What both halves share: the session and the socket for writing.
@@ -247,7 +316,7 @@ pub(crate) fn handshake(
                 };
                 return Ok((reader, TlsWriter { split, spare }));
             }
-            Err(HandshakeError::Failure(e)) => return Err(Error::Tls(Box::new(e))),
+            Err(HandshakeError::Failure(e)) => return Err(handshake_failure(e)),
             Err(HandshakeError::WouldBlock(mid)) => mid,
         };
         let io = mid.get_mut();
@@ -279,5 +348,79 @@ pub(crate) fn handshake(
             Err(e) => io.error = Some(e),
         }
         attempt = mid.handshake();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Messages as native-tls shows them over OpenSSL 3.0 (the verification result in
+    /// parentheses) and, where it differs, 1.1.
+    #[test]
+    fn failures_are_classified_from_the_tls_librarys_message() {
+        let verify = |result: &str| {
+            format!(
+                "error:0A000086:SSL routines:tls_post_process_server_certificate:certificate \
+                 verify failed:../ssl/statem/statem_clnt.c:1889: ({result})"
+            )
+        };
+        let cases = [
+            (
+                verify("self-signed certificate"),
+                TlsErrorKind::UntrustedCertificate,
+            ),
+            (
+                verify("self signed certificate"),
+                TlsErrorKind::UntrustedCertificate,
+            ),
+            (
+                verify("self-signed certificate in certificate chain"),
+                TlsErrorKind::UntrustedCertificate,
+            ),
+            (
+                verify("unable to get local issuer certificate"),
+                TlsErrorKind::UntrustedCertificate,
+            ),
+            (
+                verify("certificate has expired"),
+                TlsErrorKind::ExpiredCertificate,
+            ),
+            (
+                verify("certificate is not yet valid"),
+                TlsErrorKind::ExpiredCertificate,
+            ),
+            (verify("hostname mismatch"), TlsErrorKind::HostnameMismatch),
+            (
+                verify("IP address mismatch"),
+                TlsErrorKind::HostnameMismatch,
+            ),
+            (
+                verify("certificate revoked"),
+                TlsErrorKind::InvalidCertificate,
+            ),
+            (
+                "error:0A00010B:SSL routines:ssl3_get_record:wrong version number:\
+                 ../ssl/record/ssl3_record.c:350:"
+                    .to_owned(),
+                TlsErrorKind::NotTls,
+            ),
+            (
+                "error:1408F10B:SSL routines:ssl3_get_record:wrong version number".to_owned(),
+                TlsErrorKind::NotTls,
+            ),
+            (
+                "error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:\
+                 ../ssl/record/rec_layer_s3.c:1601:SSL alert number 116"
+                    .to_owned(),
+                TlsErrorKind::HandshakeFailed,
+            ),
+        ];
+        for (message, kind) in cases {
+            assert_eq!(classify(&message), Some(kind), "{message}");
+        }
+        for unknown in ["unexpected EOF", "Connection reset by peer (os error 104)"] {
+            assert_eq!(classify(unknown), None, "{unknown}");
+        }
     }
 }

@@ -4,7 +4,7 @@
 use native_tls::TlsConnector;
 
 use crate::config::{Certificate, Identity, TlsConfig};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TlsError, TlsErrorKind};
 use crate::sync::lock;
 
 /// The settings that make a connector, to recognise a connector already built.
@@ -54,7 +54,7 @@ pub(crate) fn connector(config: &TlsConfig) -> Result<TlsConnector> {
 
 /// Builds a new connector from these settings.
 fn build(config: &TlsConfig) -> Result<TlsConnector> {
-    let tls = |e: native_tls::Error| Error::Tls(Box::new(e));
+    let tls = |e: native_tls::Error| Error::Tls(TlsError::new(TlsErrorKind::Configuration, e));
     let mut b = native_tls::TlsConnector::builder();
     for root in &config.roots {
         let cert = match root {
@@ -118,7 +118,10 @@ mod tests {
             roots: vec![Certificate::Pem(b"not a certificate".to_vec())],
             ..TlsConfig::default()
         };
-        assert!(matches!(connector(&bad), Err(crate::Error::Tls(_))));
+        match connector(&bad) {
+            Err(Error::Tls(e)) => assert_eq!(e.kind(), TlsErrorKind::Configuration),
+            other => panic!("expected a TLS configuration error, got {other:?}"),
+        }
         assert_eq!(entries(&bad), 0);
     }
 }

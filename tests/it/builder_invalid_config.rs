@@ -1,6 +1,7 @@
 //! Builder settings out of range (zero timeouts, zero limits, headers the handshake sets
-//! itself, header names that are not tokens, values with CR/LF) make both `build()` and
-//! `connect()` return `Error::InvalidConfig`, without panicking or connecting.
+//! itself, header names that are not tokens, values with CR/LF, proxy URLs that are not usable)
+//! make both `build()` and `connect()` return `Error::InvalidConfig`, without panicking or
+//! connecting.
 
 use std::io::ErrorKind;
 use std::net::TcpListener;
@@ -50,6 +51,18 @@ fn invalid_settings() -> Vec<Setting> {
         ("colon in name", |b| b.header("X-Token:", "v")),
         ("empty name", |b| b.header("", "v")),
         ("CRLF in name", |b| b.header("X\r\nY", "v")),
+        ("proxy empty", |b| b.proxy("")),
+        ("proxy https://", |b| b.proxy("https://proxy:3128")),
+        ("proxy socks4://", |b| b.proxy("socks4://proxy")),
+        ("proxy socks4a://", |b| b.proxy("socks4a://proxy")),
+        ("proxy with a path", |b| b.proxy("http://proxy:3128/path")),
+        ("proxy with a query", |b| b.proxy("http://proxy:3128/?q")),
+        ("proxy port 0", |b| b.proxy("http://proxy:0")),
+        ("proxy without a host", |b| b.proxy("socks5://")),
+        ("proxy user with ':'", |b| b.proxy("http://a%3Ab:c@proxy")),
+        ("proxy SOCKS5 password > 255", |b| {
+            b.proxy(&format!("socks5://u:{}@proxy", "x".repeat(256)))
+        }),
         // One bad setting among good ones is enough.
         ("bad among good", |b| {
             b.header("Origin", "https://example.com")

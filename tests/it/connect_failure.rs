@@ -1,6 +1,7 @@
-//! Failing to reach the server: a refused connection and a name that does not resolve (under
-//! `.invalid`, RFC 6761) give `Error::Io` then `Close(1006, unclean)`, and `connect()` returns
-//! `Err(Error::Io(_))` whose `source()` is the `io::Error`.
+//! Failing to reach the server, told apart without reading messages: a refused connection gives
+//! `Error::ConnectionRefused` and a name that does not resolve (under `.invalid`, RFC 6761)
+//! `Error::Dns`, each then `Close(1006, unclean)`; `connect()` returns the same error, whose
+//! `source()` is the `io::Error`.
 
 use std::error::Error as _;
 use std::io;
@@ -11,10 +12,18 @@ use std::time::Duration;
 use crate::common::{assert_disconnected, builder, expect_error_then_close, Transport};
 use wsync::{Error, ReadyState, WebSocket};
 
-/// Checks that `error` is `Error::Io` with a source that is the same `io::Error`.
-fn assert_io(error: &Error, what: &str) -> io::ErrorKind {
-    let Error::Io(inner) = error else {
-        panic!("{what}: expected Error::Io, got {error:?}");
+/// Which failure to expect.
+#[derive(Debug, Clone, Copy)]
+enum Expected {
+    Refused,
+    Dns,
+}
+
+/// Checks that `error` is the `expected` variant with a source that is the same `io::Error`.
+fn assert_io(error: &Error, expected: Expected, what: &str) -> io::ErrorKind {
+    let inner = match (expected, error) {
+        (Expected::Refused, Error::ConnectionRefused(e)) | (Expected::Dns, Error::Dns(e)) => e,
+        _ => panic!("{what}: expected {expected:?}, got {error:?}"),
     };
     let source = error
         .source()
@@ -27,11 +36,11 @@ fn assert_io(error: &Error, what: &str) -> io::ErrorKind {
 }
 
 /// Runs `url` through the events and through `connect()`; returns the error kinds seen.
-fn fails_with_io(t: Transport, url: &str) -> Vec<io::ErrorKind> {
+fn fails_with(t: Transport, url: &str, expected: Expected) -> Vec<io::ErrorKind> {
     let what = format!("{t:?} {url}");
     let ws = builder(url).build().expect("a valid URL builds");
     let (error, _) = expect_error_then_close(&ws);
-    let mut kinds = vec![assert_io(&error, &what)];
+    let mut kinds = vec![assert_io(&error, expected, &what)];
     assert_eq!(ws.ready_state(), ReadyState::Closed);
     assert_disconnected(&ws);
 
@@ -40,7 +49,7 @@ fn fails_with_io(t: Transport, url: &str) -> Vec<io::ErrorKind> {
         Transport::Tls => builder(url).connect(),
     };
     match result {
-        Err(e) => kinds.push(assert_io(&e, &format!("{what} (connect)"))),
+        Err(e) => kinds.push(assert_io(&e, expected, &format!("{what} (connect)"))),
         Ok(_) => panic!("{what}: connect() succeeded"),
     }
     kinds
@@ -55,7 +64,7 @@ fn connection_refused() {
             l.local_addr().unwrap().port()
         };
         let url = format!("{}://127.0.0.1:{port}/", t.scheme());
-        for kind in fails_with_io(t, &url) {
+        for kind in fails_with(t, &url, Expected::Refused) {
             assert_eq!(kind, io::ErrorKind::ConnectionRefused, "{t:?}");
         }
     }
@@ -81,6 +90,6 @@ fn unresolvable_name() {
         }
     }
     for t in Transport::ALL {
-        fails_with_io(t, &format!("{}://{host}:8080/", t.scheme()));
+        fails_with(t, &format!("{}://{host}:8080/", t.scheme()), Expected::Dns);
     }
 }

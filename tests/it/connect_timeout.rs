@@ -29,7 +29,7 @@ fn an_unanswered_connect_times_out() {
         assert!(queued.len() < 10_000, "the accept queue never filled");
     }
     let start = Instant::now();
-    let result = WebSocket::builder(&format!("ws://{addr}/"))
+    let result = WebSocket::builder(format!("ws://{addr}/"))
         .connect_timeout(Duration::from_millis(300))
         .connect();
     let took = start.elapsed();

@@ -6,7 +6,7 @@ use crate::common;
 use crate::common::server::{echo_stream, tls_peer};
 use crate::common::tls::Leaf;
 use crate::common::{expect_close, expect_error_then_close, expect_message};
-use wsync::{Builder, Error, Message, WebSocket};
+use wsync::{Builder, Error, Message, TlsErrorKind, WebSocket};
 
 /// A wss echo peer presenting `leaf`, expected to be accepted by the client.
 fn accepted(leaf: Leaf, builder: impl FnOnce(&str) -> Builder) {
@@ -31,7 +31,16 @@ fn refused(leaf: Leaf, builder: impl FnOnce(&str) -> Builder) {
     });
     let ws = builder(&server.url).build().expect("build");
     let (error, _) = expect_error_then_close(&ws);
-    assert!(matches!(error, Error::Tls(_)), "{leaf:?}: {error:?}");
+    let expected = match leaf {
+        Leaf::Untrusted => TlsErrorKind::UntrustedCertificate,
+        Leaf::Expired => TlsErrorKind::ExpiredCertificate,
+        Leaf::WrongHost => TlsErrorKind::HostnameMismatch,
+        Leaf::Good => unreachable!("the good leaf is never refused here"),
+    };
+    match &error {
+        Error::Tls(e) => assert_eq!(e.kind(), expected, "{leaf:?}: {error}"),
+        other => panic!("{leaf:?}: expected Error::Tls, got {other:?}"),
+    }
     server.join();
 }
 

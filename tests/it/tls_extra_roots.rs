@@ -3,7 +3,7 @@
 
 use crate::common::tls::{ca_der, ca_pem};
 use crate::common::{echo, expect_close, expect_error_then_close, expect_message, Transport};
-use wsync::{Builder, Error, Message, WebSocket};
+use wsync::{Builder, Error, Message, TlsErrorKind, WebSocket};
 
 /// Connects to a wss echo peer (test CA's localhost leaf) with `builder` and round-trips a
 /// message.
@@ -29,7 +29,10 @@ fn der_root_works_like_pem_root() {
     let server = echo(Transport::Tls);
     let ws = WebSocket::builder(&server.url).build().expect("build");
     let (error, _) = expect_error_then_close(&ws);
-    assert!(matches!(error, Error::Tls(_)), "{error:?}");
+    match &error {
+        Error::Tls(e) => assert_eq!(e.kind(), TlsErrorKind::UntrustedCertificate, "{error}"),
+        other => panic!("expected Error::Tls, got {other:?}"),
+    }
     server.join();
 }
 
@@ -53,7 +56,8 @@ fn unparsable_root_fails_build() {
     for (case, builder) in cases {
         // Synchronously: no socket is returned, so no connection is attempted.
         match builder.build() {
-            Err(e @ Error::Tls(_)) => {
+            Err(Error::Tls(e)) => {
+                assert_eq!(e.kind(), TlsErrorKind::Configuration, "{case}: {e}");
                 assert!(std::error::Error::source(&e).is_some(), "{case}: {e:?}");
             }
             Err(e) => panic!("{case}: expected Error::Tls, got {e:?}"),

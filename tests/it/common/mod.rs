@@ -5,7 +5,9 @@
 //! The peers are independent of wsync's own code, so they can serve as the oracle:
 //! - [`server`]: tungstenite in the server role, over plain TCP or TLS, for well-behaved traffic;
 //! - [`raw`]: a scripted raw-TCP peer with its own RFC 6455 frame codec, for misbehaviour;
-//! - [`tls`]: the test CA and certificates.
+//! - [`tls`]: the test CA and certificates;
+//! - [`proxy`]: HTTP CONNECT and SOCKS5 test proxies, and the child process that tests the
+//!   proxy environment variables.
 //!
 //! Nothing waits without a limit: [`bounded`] has the threads and calls that fail the test after
 //! one instead of hanging.
@@ -13,6 +15,7 @@
 use std::time::Duration;
 
 pub mod bounded;
+pub mod proxy;
 pub mod raw;
 pub mod server;
 pub mod tls;

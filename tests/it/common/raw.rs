@@ -309,6 +309,17 @@ impl RawConn {
         Ok(std::mem::replace(&mut self.buf, rest))
     }
 
+    /// Reads and discards exactly `n` bytes of whatever the client sends (frames or not), a
+    /// MiB at a time; `UnexpectedEof` if the client closes first.
+    pub fn skip(&mut self, mut n: usize) -> io::Result<()> {
+        while n > 0 {
+            let step = n.min(1 << 20);
+            self.take(step)?;
+            n -= step;
+        }
+        Ok(())
+    }
+
     /// Reads the opening handshake request up to the empty line; bytes after it stay buffered
     /// for the frame reads. Panics on EOF, timeout or a malformed request.
     pub fn read_request(&mut self) -> HttpRequest {
