@@ -2,7 +2,7 @@
 //! for a refused connection, a refused handshake, a protocol error, a timeout, a connection
 //! lost, and a server that closes with a code other than 1000.
 
-use crate::common::{close_frame, frame_raw, text, RawPeer};
+use crate::common::{close_frame, frame_raw, text, BoundedThread, RawPeer};
 use crate::run::{refused_url, wsync};
 
 #[test]
@@ -25,19 +25,48 @@ fn connection_refused_exits_3() {
     assert_eq!(ran.stdout_text(), "");
 }
 
-#[test]
-fn refused_handshake_exits_6_with_the_status_on_stderr() {
-    let (url, peer) = RawPeer::spawn(|mut conn| {
+/// A peer that refuses the handshake with `response`.
+fn refusing(response: &'static str) -> (String, BoundedThread<()>) {
+    RawPeer::spawn(move |mut conn| {
         conn.read_request();
-        conn.write(
-            b"HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain\r\n\
-              Content-Length: 22\r\nConnection: close\r\n\r\nmissing or wrong token",
-        );
+        conn.write(response.as_bytes());
         conn.shutdown();
-    });
+    })
+}
+
+#[test]
+fn refused_handshake_exits_6_with_status_and_body_on_stderr() {
+    let (url, peer) = refusing(
+        "HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain\r\n\
+         WWW-Authenticate: Bearer realm=\"api\"\r\n\
+         Content-Length: 22\r\nConnection: close\r\n\r\nmissing or wrong token",
+    );
     let ran = wsync(&[url.as_str()]).run();
-    ran.assert_status(6).assert_stderr_has(&["401"]);
+    ran.assert_status(6)
+        .assert_stderr_has(&["401 Unauthorized", "missing or wrong token"]);
+    assert_eq!(ran.stdout_text(), "");
     peer.join();
+
+    // A body of several lines is shown whole; -v adds the response's headers.
+    let (url, peer) = refusing(
+        "HTTP/1.1 403 Forbidden\r\nContent-Length: 38\r\nX-Request-Id: 42\r\n\r\n\
+         Forbidden\nyour plan does not allow it\n",
+    );
+    let ran = wsync(&["-v", url.as_str()]).run();
+    ran.assert_status(6).assert_stderr_has(&[
+        "wsync: handshake failed: status 403 Forbidden, expected 101: Forbidden",
+        "wsync: < HTTP/1.1 403 Forbidden",
+        "wsync: < X-Request-Id: 42",
+        "wsync: the server's answer:\nwsync:   Forbidden\nwsync:   your plan does not allow it\n",
+    ]);
+    peer.join();
+}
+
+#[test]
+fn host_not_found_exits_4() {
+    // .invalid never resolves (RFC 6761).
+    let ran = wsync(&["ws://no-such-host.invalid/"]).run();
+    ran.assert_status(4);
 }
 
 #[test]
@@ -130,4 +159,11 @@ fn connection_lost_without_a_close_frame_exits_5() {
         .assert_stderr_has(&["without a close frame"]);
     assert_eq!(ran.stdout_text(), "bye\n");
     peer.join();
+}
+
+#[test]
+fn an_unreachable_proxy_exits_11() {
+    let proxy = refused_url().replace("ws://", "http://");
+    let ran = wsync(&["--proxy", proxy.trim_end_matches('/'), "ws://example.com/"]).run();
+    ran.assert_status(11).assert_stderr_has(&["proxy"]);
 }

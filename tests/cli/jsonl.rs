@@ -105,7 +105,7 @@ fn a_refused_connection_is_an_error_with_its_kind_then_a_close() {
 fn a_refused_handshake_is_an_error_with_the_http_status() {
     let (url, peer) = RawPeer::spawn(|mut conn| {
         conn.read_request();
-        conn.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
+        conn.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 18\r\n\r\nnot on this plan\r\n");
         conn.shutdown();
     });
     let ran = wsync(&["--jsonl", url.as_str()]).run();
@@ -114,6 +114,7 @@ fn a_refused_handshake_is_an_error_with_the_http_status() {
     assert_eq!(events[0]["event"], "error");
     assert_eq!(events[0]["kind"], "handshake");
     assert_eq!(events[0]["http_status"], 403);
+    assert_eq!(events[0]["body"], "not on this plan\r\n");
     assert_eq!(events[1]["event"], "close");
     peer.join();
 }

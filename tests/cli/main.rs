@@ -11,6 +11,7 @@
 //! - `jsonl`: `--jsonl` parsed back;
 //! - `execute_wait`: `-x`, `--wait` and `--timeout`;
 //! - `request_options`: headers, `--origin`, subprotocols, compression and `-v`;
+//! - `proxy_options`: `--proxy` and `--no-proxy`;
 //! - `binary_formats`: `--binary hex|base64|raw`;
 //! - `tls_options`: `--ca`, `--cert`/`--key`, `--insecure`;
 //! - `usage`: bad arguments, and `--help`;
@@ -32,6 +33,7 @@ mod exit_status;
 mod interactive;
 mod jsonl;
 mod pipe_mode;
+mod proxy_options;
 mod request_options;
 #[cfg(feature = "native-tls")]
 mod tls_options;

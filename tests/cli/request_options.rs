@@ -82,6 +82,8 @@ fn verbose_shows_the_headers_sent_and_the_subprotocol_chosen() {
         "> Origin: https://app.example",
         "> X-Token: t0k3n",
         "> Sec-WebSocket-Protocol: v1",
+        "< HTTP/1.1 101 Switching Protocols",
+        "< Upgrade: websocket",
         "< Sec-WebSocket-Protocol: v1",
         &format!("* open: {url}"),
         "* closed: 1000",

@@ -66,9 +66,25 @@ enum Input {
     Open,
 }
 
-/// A run to be started: arguments and stdin.
+/// The variables that name a proxy: removed from every run's environment, so that the tests
+/// reach their loopback peers directly wherever they run, unless a test sets one.
+pub const PROXY_VARIABLES: [&str; 10] = [
+    "ws_proxy",
+    "WS_PROXY",
+    "wss_proxy",
+    "WSS_PROXY",
+    "http_proxy",
+    "HTTP_PROXY",
+    "https_proxy",
+    "HTTPS_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+];
+
+/// A run to be started: arguments, environment and stdin.
 pub struct Wsync {
     args: Vec<String>,
+    env: Vec<(String, String)>,
     input: Input,
 }
 
@@ -76,11 +92,18 @@ pub struct Wsync {
 pub fn wsync<S: AsRef<str>>(args: &[S]) -> Wsync {
     Wsync {
         args: args.iter().map(|a| a.as_ref().to_owned()).collect(),
+        env: Vec::new(),
         input: Input::Bytes(Vec::new()),
     }
 }
 
 impl Wsync {
+    /// Sets an environment variable for the run.
+    pub fn env(mut self, name: &str, value: &str) -> Wsync {
+        self.env.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
     /// Writes `bytes` to stdin, then closes it.
     pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Wsync {
         self.input = Input::Bytes(bytes.into());
@@ -96,8 +119,13 @@ impl Wsync {
     /// Runs the binary to its end, within [`RUN_WAIT`].
     #[track_caller]
     pub fn run(self) -> Ran {
-        let mut child = Command::new(WSYNC)
+        let mut command = Command::new(WSYNC);
+        for name in PROXY_VARIABLES {
+            command.env_remove(name);
+        }
+        let mut child = command
             .args(&self.args)
+            .envs(self.env.iter().map(|(n, v)| (n, v)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

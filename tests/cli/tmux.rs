@@ -9,7 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::common::WAIT;
-use crate::run::WSYNC;
+use crate::run::{PROXY_VARIABLES, WSYNC};
 
 /// How often the screen is read while waiting for something to appear on it. The screen is
 /// not something to block on, so this polls, within [`WAIT`].
@@ -79,6 +79,10 @@ impl Terminal {
 
     fn tmux(&self) -> Command {
         let mut command = Command::new("tmux");
+        // The server, and so the pane, inherit the environment of the first command.
+        for name in PROXY_VARIABLES {
+            command.env_remove(name);
+        }
         command
             .arg("-L")
             .arg(&self.socket)

@@ -101,9 +101,9 @@ mod proxy_socks5;
 mod proxy_tls_server_name;
 mod proxy_unreachable_or_silent;
 mod random_peer_bytes_no_panic;
-mod real_proxies;
 #[cfg(feature = "deflate")]
 mod real_peers;
+mod real_proxies;
 mod receive_buffers;
 mod send_after_close;
 mod send_batch;

@@ -35,6 +35,7 @@ Examples:
                                                     record a minute of a feed
   wsync -H 'Authorization: Bearer TOKEN' -p chat.v2 -p chat.v1 wss://chat.example.com/ws
   wsync --ca ca.pem --cert me.pem --key me.key wss://internal.example:8443/
+  wsync --proxy http://proxy.corp:3128 wss://echo.example.com
   wsync --binary base64 ws://localhost:9001 <requests.txt | base64 -d
 ";
 
@@ -83,6 +84,17 @@ pub struct Args {
     /// read and change the traffic. For tests only; says so on stderr.
     #[arg(long)]
     pub insecure: bool,
+
+    /// Connects through this proxy: http://HOST:PORT (HTTP CONNECT), socks5://HOST:PORT, or
+    /// socks5h://HOST:PORT (the proxy resolves the server's name); credentials as
+    /// http://USER:PASSWORD@HOST:PORT. Without it, the proxy named by ws_proxy, wss_proxy,
+    /// http_proxy, https_proxy or all_proxy is used, except for the hosts in no_proxy.
+    #[arg(long, value_name = "URL", conflicts_with = "no_proxy")]
+    pub proxy: Option<String>,
+
+    /// Connects directly, whatever the proxy environment variables say.
+    #[arg(long)]
+    pub no_proxy: bool,
 
     /// Does not offer permessage-deflate compression.
     #[arg(long)]
@@ -211,6 +223,12 @@ impl Args {
             builder = builder
                 .danger_accept_invalid_certs(true)
                 .danger_accept_invalid_hostnames(true);
+        }
+        if let Some(proxy) = &self.proxy {
+            builder = builder.proxy(proxy);
+        }
+        if self.no_proxy {
+            builder = builder.proxy_from_env(false);
         }
         if self.no_compression {
             builder = builder.no_compression();

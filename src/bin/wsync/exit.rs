@@ -2,8 +2,6 @@
 //! refused handshake, a TLS failure, a protocol error, a timeout or a server that closed with a
 //! code of its own. [`of_error`] is the one place that maps a library error to a status.
 
-use std::io::ErrorKind;
-
 use wsync::{CloseEvent, Error};
 
 /// How a run ended, as the process's exit status. The numbers are documented in `--help` (see
@@ -36,6 +34,9 @@ pub enum Status {
     Timeout,
     /// 10: the server closed the connection with a code other than 1000.
     CloseCode,
+    /// 11: the proxy failed: unreachable, it refused the tunnel or the credentials, or it
+    /// broke its protocol.
+    Proxy,
     /// 130: interrupted: Ctrl-C twice in the terminal.
     Interrupted,
 }
@@ -54,6 +55,7 @@ Exit status:
   8    protocol error (the server broke RFC 6455)
   9    timeout (connect, handshake, close, keepalive, --timeout before --wait's messages)
   10   the server closed with a code other than 1000 (the code and reason on stderr)
+  11   the proxy failed (unreachable, refused the tunnel or the credentials)
   130  interrupted (Ctrl-C twice in the terminal)";
 
 impl Status {
@@ -71,6 +73,7 @@ impl Status {
             Status::Protocol => 8,
             Status::Timeout => 9,
             Status::CloseCode => 10,
+            Status::Proxy => 11,
             Status::Interrupted => 130,
         }
     }
@@ -89,6 +92,7 @@ impl Status {
             Status::Protocol => "protocol",
             Status::Timeout => "timeout",
             Status::CloseCode => "close_code",
+            Status::Proxy => "proxy",
             Status::Interrupted => "interrupted",
         }
     }
@@ -103,8 +107,10 @@ pub fn of_error(error: &Error) -> Status {
         | Error::InvalidAccess(_)
         | Error::InvalidConfig(_)
         | Error::TlsUnavailable => Status::Usage,
-        Error::Io(e) if e.kind() == ErrorKind::ConnectionRefused => Status::Refused,
+        Error::ConnectionRefused(_) => Status::Refused,
+        Error::Dns(_) => Status::HostNotFound,
         Error::Io(_) | Error::AbnormalClosure => Status::Network,
+        Error::Proxy(_) => Status::Proxy,
         Error::Tls(_) => Status::Tls,
         Error::Handshake(_) => Status::Handshake,
         Error::Protocol(_) => Status::Protocol,
@@ -134,6 +140,7 @@ pub fn of_close(close: &CloseEvent, error: Option<&Error>, our_code: Option<u16>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::ErrorKind;
 
     #[test]
     fn codes_are_distinct_and_in_the_table() {
@@ -149,6 +156,7 @@ mod tests {
             Status::Protocol,
             Status::Timeout,
             Status::CloseCode,
+            Status::Proxy,
             Status::Interrupted,
         ];
         let mut codes: Vec<u8> = all.iter().map(|s| s.code()).collect();
@@ -183,7 +191,7 @@ mod tests {
             Status::CloseCode
         );
         assert_eq!(of_close(&close(1006, false), None, None), Status::Failure);
-        let refused = Error::Io(std::io::Error::from(ErrorKind::ConnectionRefused));
+        let refused = Error::ConnectionRefused(std::io::Error::from(ErrorKind::ConnectionRefused));
         assert_eq!(
             of_close(&close(1006, false), Some(&refused), None),
             Status::Refused

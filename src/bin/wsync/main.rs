@@ -83,9 +83,10 @@ fn run(args: &Args) -> Status {
     pipe::run(args, conn, render, deadline)
 }
 
-/// `-v`: what the handshake request carries, as far as this side decides it. wsync does not
-/// expose the request it writes nor the response's headers: the rest (Host, Upgrade,
-/// Connection, Sec-WebSocket-Key and -Version) is as RFC 6455 says.
+/// `-v`: what the handshake request carries, as far as this side decides it; the library does
+/// not expose the request it writes, so the headers it sets itself (Host, Upgrade, Connection,
+/// Sec-WebSocket-Key and -Version) are named, not shown. The response is shown whole, once it
+/// comes (see `output`).
 fn show_request(args: &Args) {
     warn_raw(&format!("* connecting to {}", args.url));
     for header in args.request_headers() {

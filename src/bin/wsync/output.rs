@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
-use wsync::{CloseEvent, Error, Message, PongEvent};
+use wsync::{CloseEvent, Error, HandshakeError, Message, PongEvent, Response};
 
 use crate::exit::Status;
 
@@ -65,10 +65,17 @@ impl Output {
 }
 
 impl Render {
-    /// The connection opened.
-    pub fn open(&self, url: &str, protocol: &str, extensions: &str, o: &mut Output) {
+    /// The connection opened; `response` is the server's 101 response.
+    pub fn open(
+        &self,
+        url: &str,
+        protocol: &str,
+        extensions: &str,
+        response: Option<&Response>,
+        o: &mut Output,
+    ) {
         match self.style {
-            Style::Plain => self.show_open(url, protocol, extensions, o),
+            Style::Plain => self.show_open(url, response, &mut o.err),
             Style::Terminal => {
                 let mut line = format!("* connected to {url}");
                 if !protocol.is_empty() {
@@ -78,6 +85,11 @@ impl Render {
                     let _ = write!(line, ", extensions {extensions}");
                 }
                 line.push_str(" (/help for commands)");
+                let mut verbose = Vec::new();
+                self.show_open(url, response, &mut verbose);
+                for shown in verbose {
+                    o.line(&shown);
+                }
                 o.line(&line);
             }
             Style::Jsonl => {
@@ -86,24 +98,20 @@ impl Render {
                 json.str("protocol", protocol);
                 json.str("extensions", extensions);
                 o.line(&json.finish());
-                self.show_open(url, protocol, extensions, o);
+                self.show_open(url, response, &mut o.err);
             }
         }
     }
 
-    /// `-v`: what the server chose, on stderr.
-    fn show_open(&self, url: &str, protocol: &str, extensions: &str, o: &mut Output) {
+    /// `-v`: the server's response, then the open.
+    fn show_open(&self, url: &str, response: Option<&Response>, lines: &mut Vec<String>) {
         if !self.verbose {
             return;
         }
-        if !protocol.is_empty() {
-            o.err.push(format!("< Sec-WebSocket-Protocol: {protocol}"));
+        if let Some(response) = response {
+            show_response(response, lines);
         }
-        if !extensions.is_empty() {
-            o.err
-                .push(format!("< Sec-WebSocket-Extensions: {extensions}"));
-        }
-        o.err.push(format!("* open: {url}"));
+        lines.push(format!("* open: {url}"));
     }
 
     /// A message arrived.
@@ -175,20 +183,30 @@ impl Render {
     }
 
     /// The connection failed, or could not open: `error` is why, `status` its exit status.
+    /// A refused handshake also shows the server's body (and with `-v` its headers).
     pub fn error(&self, error: &Error, status: Status, o: &mut Output) {
-        let text = describe(error);
+        let text = error.to_string();
+        let refusal = refusal(error);
+        let mut lines = vec![text.clone()];
+        if let Some(response) = refusal {
+            if self.verbose {
+                show_response(response, &mut lines);
+            }
+            body_lines(response, &mut lines);
+        }
         match self.style {
-            Style::Plain => o.err.push(format!("wsync: {text}")),
-            Style::Terminal => o.line(&format!("! {text}")),
+            Style::Plain => o.err.extend(lines.iter().map(|l| format!("wsync: {l}"))),
+            Style::Terminal => lines.iter().for_each(|l| o.line(&format!("! {l}"))),
             Style::Jsonl => {
                 let mut json = Json::event("error");
                 json.str("kind", status.kind());
                 json.str("message", &text);
-                if let Some(code) = http_status(error) {
-                    json.uint("http_status", code.into());
+                if let Some(response) = refusal {
+                    json.uint("http_status", response.status().into());
+                    json.str("body", &response.body_text());
                 }
                 o.line(&json.finish());
-                o.err.push(format!("wsync: {text}"));
+                o.err.extend(lines.iter().map(|l| format!("wsync: {l}")));
             }
         }
     }
@@ -288,19 +306,44 @@ fn visible(text: &str) -> String {
         .collect()
 }
 
-/// An error in one line for people: the library's message, which names the status of a
-/// refused handshake.
-pub fn describe(error: &Error) -> String {
-    error.to_string()
-}
-
-/// The HTTP status of a refused handshake.
-fn http_status(error: &Error) -> Option<u16> {
+/// The server's answer, when it refused the handshake.
+fn refusal(error: &Error) -> Option<&Response> {
     match error {
-        Error::Handshake(wsync::HandshakeError::Status { code, .. }) => Some(*code),
+        Error::Handshake(HandshakeError::Status(response)) => Some(response),
         _ => None,
     }
 }
+
+/// `-v`: a response's status line and headers, as `< ` lines.
+fn show_response(response: &Response, lines: &mut Vec<String>) {
+    let mut status = format!("< HTTP/1.1 {}", response.status());
+    if !response.reason().is_empty() {
+        let _ = write!(status, " {}", response.reason());
+    }
+    lines.push(status);
+    lines.extend(
+        response
+            .headers()
+            .map(|(name, value)| format!("< {name}: {value}")),
+    );
+}
+
+/// The body of a refusal, when the one line of the error does not show it all: each of its
+/// lines indented, control characters escaped.
+fn body_lines(response: &Response, lines: &mut Vec<String>) {
+    let body = response.body_text();
+    let body = body.trim();
+    let shown_whole = body.lines().count() <= 1 && body.chars().count() <= MAX_ONE_LINE_BODY;
+    if body.is_empty() || shown_whole {
+        return;
+    }
+    lines.push("the server's answer:".to_owned());
+    lines.extend(body.lines().map(|l| format!("  {}", visible(l))));
+}
+
+/// The longest body that the error's one line shows whole (the library's `Display` cuts the
+/// first line at 200 characters).
+const MAX_ONE_LINE_BODY: usize = 200;
 
 /// One JSON object, written by hand: string, number and boolean members, every event with its
 /// time first.

@@ -166,8 +166,13 @@ impl Run<'_> {
             Event::Open => {
                 self.opened = true;
                 let ws = &self.conn.ws;
-                self.render
-                    .open(ws.url(), ws.protocol(), ws.extensions(), o);
+                self.render.open(
+                    ws.url(),
+                    ws.protocol(),
+                    ws.extensions(),
+                    ws.handshake_response(),
+                    o,
+                );
                 for message in std::mem::take(&mut self.plan.execute) {
                     // A failed send fails the connection: its Error and Close events follow.
                     if ws.send(message).is_err() {
