@@ -1,10 +1,13 @@
-//! wsync against tungstenite 0.30, side by side against the same in-process raw peer, in one run.
+//! wsync against tungstenite 0.30, side by side against the same in-process peers, in one run:
+//! a minimal raw peer (never the bottleneck) and tungstenite's server (a real implementation,
+//! which unmasks and allocates each message). Every scenario runs against both.
 //!
 //! ```text
 //! cargo bench --bench compare                 # everything
 //! cargo bench --bench compare -- recv         # scenarios whose name contains "recv"
 //! cargo bench --bench compare -- --quick      # smaller N, for a fast look
 //! cargo bench --bench compare -- =recv1m --only=wsync   # one scenario, one client: profiling
+//! cargo bench --bench compare -- --peer=tungstenite     # one peer only (raw, tungstenite)
 //! ```
 //!
 //! Scenarios: `send16`, `send1m`, `recv16`, `recv1m`, `echo32`, their wss variants `wss-send1m`,
@@ -14,10 +17,12 @@
 //! measured rounds, and reports the median of the rounds, so that noise hits every client.
 //! Wall time ends when the peer has counted the last message (sends) or when the client has the
 //! last message (receives). CPU time is the process's (getrusage) minus the peer thread's
-//! (schedstat) over the same window, per message.
+//! (schedstat) over the same window, per message. Minor page faults are the process's
+//! (getrusage) over the same window, per message: the peer's are the same for both clients.
 
 mod support;
 
+use std::cell::Cell;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -39,24 +44,48 @@ enum Tr {
     Wss,
 }
 
+/// The server the clients talk to.
+#[derive(Clone, Copy, PartialEq)]
+enum PeerKind {
+    /// The minimal raw peer of `support`.
+    Raw,
+    /// tungstenite's server.
+    Tung,
+}
+
+impl PeerKind {
+    fn name(self) -> &'static str {
+        match self {
+            PeerKind::Raw => "raw",
+            PeerKind::Tung => "tungstenite",
+        }
+    }
+}
+
 struct Env {
     plain: Peer,
     tls: Peer,
+    tung_plain: Peer,
+    tung_tls: Peer,
+    /// The peer the scenario being run talks to.
+    kind: Cell<PeerKind>,
     quick: bool,
 }
 
 impl Env {
     fn peer(&self, tr: Tr) -> &Peer {
-        match tr {
-            Tr::Ws => &self.plain,
-            Tr::Wss => &self.tls,
+        match (self.kind.get(), tr) {
+            (PeerKind::Raw, Tr::Ws) => &self.plain,
+            (PeerKind::Raw, Tr::Wss) => &self.tls,
+            (PeerKind::Tung, Tr::Ws) => &self.tung_plain,
+            (PeerKind::Tung, Tr::Wss) => &self.tung_tls,
         }
     }
 
     fn url(&self, tr: Tr, path: &str) -> String {
         match tr {
-            Tr::Ws => format!("ws://127.0.0.1:{}{path}", self.plain.addr.port()),
-            Tr::Wss => format!("wss://localhost:{}{path}", self.tls.addr.port()),
+            Tr::Ws => format!("ws://127.0.0.1:{}{path}", self.peer(tr).addr.port()),
+            Tr::Wss => format!("wss://localhost:{}{path}", self.peer(tr).addr.port()),
         }
     }
 
@@ -135,6 +164,7 @@ struct Cpu {
     process: u64,
     peer: u64,
     tid: u32,
+    faults: u64,
 }
 
 impl Cpu {
@@ -143,7 +173,13 @@ impl Cpu {
             process: process_cpu_ns(),
             peer: thread_cpu_ns(info.tid),
             tid: info.tid,
+            faults: support::minor_faults(),
         }
+    }
+
+    /// Minor page faults of the process since `start`, per message.
+    fn faults(&self, n: usize) -> f64 {
+        (support::minor_faults() - self.faults) as f64 / n as f64
     }
 
     fn client_ns(&self) -> f64 {
@@ -158,6 +194,7 @@ impl Cpu {
 struct Round {
     secs: f64,
     cpu_ns: f64,
+    faults: f64,
     p50_us: f64,
     p99_us: f64,
 }
@@ -195,6 +232,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 struct Stat {
     secs: f64,
     cpu_ns: f64,
+    faults: f64,
     p50_us: f64,
     p99_us: f64,
 }
@@ -203,6 +241,7 @@ fn stat(rounds: &[Round]) -> Stat {
     Stat {
         secs: median(rounds.iter().map(|r| r.secs).collect()),
         cpu_ns: median(rounds.iter().map(|r| r.cpu_ns).collect()),
+        faults: median(rounds.iter().map(|r| r.faults).collect()),
         p50_us: median(rounds.iter().map(|r| r.p50_us).collect()),
         p99_us: median(rounds.iter().map(|r| r.p99_us).collect()),
     }
@@ -227,6 +266,7 @@ fn wsync_send(env: &Env, tr: Tr, n: usize, size: usize, batched: bool) -> Round 
     let r = Round {
         secs: (done - t0).as_secs_f64(),
         cpu_ns: cpu.client_ns() / n as f64,
+        faults: cpu.faults(n),
         ..Round::default()
     };
     drop(ws);
@@ -253,6 +293,7 @@ fn tung_send(env: &Env, tr: Tr, n: usize, size: usize, batched: bool) -> Round {
     let r = Round {
         secs: (done - t0).as_secs_f64(),
         cpu_ns: cpu.client_ns() / n as f64,
+        faults: cpu.faults(n),
         ..Round::default()
     };
     tung_close(ws);
@@ -272,6 +313,7 @@ fn raw_send(env: &Env, tr: Tr, n: usize, size: usize) -> Round {
     Round {
         secs: (done - t0).as_secs_f64(),
         cpu_ns: cpu.client_ns() / n as f64,
+        faults: cpu.faults(n),
         ..Round::default()
     }
 }
@@ -294,6 +336,7 @@ fn wsync_recv(env: &Env, tr: Tr, n: usize, size: usize) -> Round {
     let r = Round {
         secs: t0.elapsed().as_secs_f64(),
         cpu_ns: cpu.client_ns() / n as f64,
+        faults: cpu.faults(n),
         ..Round::default()
     };
     drop(ws);
@@ -318,6 +361,7 @@ fn tung_recv(env: &Env, tr: Tr, n: usize, size: usize) -> Round {
     let r = Round {
         secs: t0.elapsed().as_secs_f64(),
         cpu_ns: cpu.client_ns() / n as f64,
+        faults: cpu.faults(n),
         ..Round::default()
     };
     tung_close(ws);
@@ -341,16 +385,18 @@ fn raw_recv(env: &Env, tr: Tr, n: usize, size: usize) -> Round {
     Round {
         secs: t0.elapsed().as_secs_f64(),
         cpu_ns: cpu.client_ns() / n as f64,
+        faults: cpu.faults(n),
         ..Round::default()
     }
 }
 
-fn latencies(mut v: Vec<f64>, secs: f64, cpu_ns: f64) -> Round {
+fn latencies(mut v: Vec<f64>, secs: f64, cpu_ns: f64, faults: f64) -> Round {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let pct = |p: f64| v[((v.len() as f64 * p) as usize).min(v.len() - 1)];
     Round {
         secs,
         cpu_ns,
+        faults,
         p50_us: pct(0.50),
         p99_us: pct(0.99),
     }
@@ -371,7 +417,12 @@ fn wsync_echo(env: &Env, tr: Tr, n: usize, size: usize) -> Round {
         }
         lat.push(t.elapsed().as_secs_f64() * 1e6);
     }
-    let r = latencies(lat, t0.elapsed().as_secs_f64(), cpu.client_ns() / n as f64);
+    let r = latencies(
+        lat,
+        t0.elapsed().as_secs_f64(),
+        cpu.client_ns() / n as f64,
+        cpu.faults(n),
+    );
     drop(ws);
     r
 }
@@ -391,7 +442,12 @@ fn tung_echo(env: &Env, tr: Tr, n: usize, size: usize) -> Round {
         }
         lat.push(t.elapsed().as_secs_f64() * 1e6);
     }
-    let r = latencies(lat, t0.elapsed().as_secs_f64(), cpu.client_ns() / n as f64);
+    let r = latencies(
+        lat,
+        t0.elapsed().as_secs_f64(),
+        cpu.client_ns() / n as f64,
+        cpu.faults(n),
+    );
     tung_close(ws);
     r
 }
@@ -411,6 +467,7 @@ enum Kind {
 
 struct Row {
     scenario: String,
+    peer: &'static str,
     mode: String,
     kind: Kind,
     metric: &'static str,
@@ -418,6 +475,8 @@ struct Row {
     tung: f64,
     raw: Option<f64>,
     cpu: Option<(f64, f64)>,
+    /// Minor page faults per message, wsync and tungstenite.
+    faults: Option<(f64, f64)>,
 }
 
 impl Row {
@@ -450,10 +509,11 @@ fn fmt_cpu(ns: f64) -> String {
 
 fn print_header() {
     println!(
-        "| scenario | modes compared | metric | wsync | tungstenite | ratio (>1 = wsync better) \
-         | raw TCP/TLS | wsync % of raw | CPU/msg wsync | CPU/msg tungstenite | CPU ratio (>1 = wsync less) |"
+        "| scenario | peer | modes compared | metric | wsync | tungstenite | ratio (>1 = wsync better) \
+         | raw TCP/TLS | wsync % of raw | CPU/msg wsync | CPU/msg tungstenite | CPU ratio (>1 = wsync less) \
+         | minor faults/msg wsync | minor faults/msg tungstenite |"
     );
-    println!("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 }
 
 fn print_row(r: &Row) {
@@ -468,9 +528,14 @@ fn print_row(r: &Row) {
         Some((w, t)) => (fmt_cpu(w), fmt_cpu(t), format!("{:.2}×", t / w)),
         None => ("".into(), "".into(), "".into()),
     };
+    let (fw, ft) = match r.faults {
+        Some((w, t)) => (format!("{w:.2}"), format!("{t:.2}")),
+        None => ("".into(), "".into()),
+    };
     println!(
-        "| {} | {} | {} | {} | {} | **{:.2}×** | {} | {} | {} | {} | {} |",
+        "| {} | {} | {} | {} | {} | {} | **{:.2}×** | {} | {} | {} | {} | {} | {} | {} |",
         r.scenario,
+        r.peer,
         r.mode,
         r.metric,
         fmt_value(r.kind, r.wsync),
@@ -480,7 +545,9 @@ fn print_row(r: &Row) {
         pct,
         cw,
         ct,
-        cr
+        cr,
+        fw,
+        ft
     );
 }
 
@@ -528,6 +595,9 @@ impl Bench {
         batched_too: bool,
     ) {
         let env = &self.env;
+        let peer = env.kind.get();
+        // The raw TCP/TLS limit is the raw peer's alone.
+        let with_raw = with_raw && peer == PeerKind::Raw;
         let mut c: Vec<(&str, Runner<'_>)> = Vec::new();
         if send {
             c.push((
@@ -592,6 +662,7 @@ impl Bench {
                 };
                 self.push(Row {
                     scenario: name.into(),
+                    peer: peer.name(),
                     mode: mode.into(),
                     kind,
                     metric,
@@ -599,6 +670,7 @@ impl Bench {
                     tung: value(t),
                     raw,
                     cpu: Some((w.cpu_ns, t.cpu_ns)),
+                    faults: Some((w.faults, t.faults)),
                 });
             }
         }
@@ -624,19 +696,23 @@ impl Bench {
             return;
         }
         let (w, t) = (stat(&res[0]), stat(&res[1]));
+        let peer = self.env.kind.get().name();
         for (metric, wv, tv) in [
             ("median round trip", w.p50_us, t.p50_us),
             ("p99 round trip", w.p99_us, t.p99_us),
         ] {
+            let first = metric.starts_with("median");
             self.push(Row {
                 scenario: name.into(),
+                peer,
                 mode: "`send`, then wait for the echo (`recv` / `read`)".into(),
                 kind: Kind::Latency,
                 metric,
                 wsync: wv,
                 tung: tv,
                 raw: None,
-                cpu: (metric.starts_with("median")).then_some((w.cpu_ns, t.cpu_ns)),
+                cpu: first.then_some((w.cpu_ns, t.cpu_ns)),
+                faults: first.then_some((w.faults, t.faults)),
             });
         }
     }
@@ -709,6 +785,10 @@ fn settle() {
     }
 }
 
+/// How long the idle connections stay idle before they are measured: longer than the idle
+/// period after which wsync lets a connection's read buffers go.
+const IDLE_WAIT: Duration = Duration::from_secs(3);
+
 /// The clients of the idle-connections measurement, as named in its tables.
 const IDLE_CLIENTS: [&str; 3] = [
     "wsync",
@@ -770,20 +850,25 @@ fn idle(client: &str, n: usize) {
     let opened = wsync_conns.len() + tung_conns.len();
     let secs = t0.elapsed().as_secs_f64();
     settle();
+    let fresh = support::proc_status("VmRSS");
+    // Past the idle period after which a wsync connection lets its read buffers go.
+    std::thread::sleep(IDLE_WAIT);
+    settle();
     let rss1 = support::proc_status("VmRSS");
     let threads1 = support::proc_status("Threads");
     let fds1 = fd_count();
     let after = support::mem_breakdown();
     let per_n = opened.max(1) as f64;
     let per = rss1.saturating_sub(rss0) as f64 / per_n;
+    let per_fresh = fresh.saturating_sub(rss0) as f64 / per_n;
     let fds = fds1 - fds0;
     println!(
-        "| {client} | {n} | {opened} | {rss0} KiB | {rss1} KiB | **{per:.1} KiB** | {} | {fds} ({:.2}) | {secs:.1} s |",
+        "| {client} | {n} | {opened} | {rss0} KiB | {rss1} KiB | {per_fresh:.1} KiB | **{per:.1} KiB** | {} | {fds} ({:.2}) | {secs:.1} s |",
         threads1 - threads0,
         fds as f64 / per_n,
     );
     if let Some(f) = failure {
-        println!("|  | failed at | {f} |||||||");
+        println!("|  | failed at | {f} ||||||||");
     }
     let d = |a: u64, b: u64| format!("{:.1}", a as f64 / per_n - b as f64 / per_n);
     let stacks = after.stacks.saturating_sub(before.stacks);
@@ -835,8 +920,8 @@ fn idle_rss(quick: bool) {
         wsync::DEFAULT_READER_STACK_SIZE / 1024,
     );
     println!();
-    println!("| client | connections asked | opened | RSS before | RSS after | RSS per connection (client process only) | threads added | fds added (per connection) | time to open |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| client | connections asked | opened | RSS before | RSS after | RSS per connection, just opened | RSS per connection, idle {} s (client process only) | threads added | fds added (per connection) | time to open |", IDLE_WAIT.as_secs());
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let exe = std::env::current_exe().expect("own executable");
     let mut breakdown = Vec::new();
     for &n in sizes {
@@ -889,7 +974,7 @@ fn idle_rss(quick: bool) {
 fn glibc_trim_diagnostic(quick: bool) {
     let exe = std::env::current_exe().expect("own executable");
     let mut cmd = std::process::Command::new(exe);
-    cmd.arg("=recv1m").env(
+    cmd.arg("=recv1m").arg("--peer=raw").env(
         "GLIBC_TUNABLES",
         "glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=33554432",
     );
@@ -927,11 +1012,13 @@ fn machine() -> String {
 fn main() {
     let mut quick = false;
     let mut only = None;
+    let mut peer_filter: Option<String> = None;
     let mut filters = Vec::new();
     for a in std::env::args().skip(1) {
         match a.as_str() {
             "--quick" => quick = true,
             s if s.starts_with("--only=") => only = Some(s["--only=".len()..].to_owned()),
+            s if s.starts_with("--peer=") => peer_filter = Some(s["--peer=".len()..].to_owned()),
             s if s.starts_with("--idle-child=") => {
                 let (n, client) = s["--idle-child=".len()..].split_once('=').unwrap();
                 let n: usize = n.parse().unwrap();
@@ -961,9 +1048,16 @@ fn main() {
     let acceptor = native_tls::TlsAcceptor::new(identity).expect("acceptor");
     let env = Env {
         plain: Peer::spawn(None),
-        tls: Peer::spawn(Some(acceptor)),
+        tls: Peer::spawn(Some(acceptor.clone())),
+        tung_plain: Peer::spawn_tungstenite(None),
+        tung_tls: Peer::spawn_tungstenite(Some(acceptor)),
+        kind: Cell::new(PeerKind::Raw),
         quick,
     };
+    let peers: Vec<PeerKind> = [PeerKind::Raw, PeerKind::Tung]
+        .into_iter()
+        .filter(|k| peer_filter.as_deref().is_none_or(|f| f == k.name()))
+        .collect();
     let mut b = Bench {
         env,
         rows: Vec::new(),
@@ -986,94 +1080,100 @@ fn main() {
     print_header();
     let small_rounds = q(5, 3);
     let bulk_rounds = q(5, 3);
-    if on("send16") {
-        let n = q(200_000, 20_000);
-        b.throughput(
-            "1. send 16 B",
-            Tr::Ws,
-            true,
-            n,
-            16,
-            small_rounds,
-            false,
-            true,
-        );
-    }
-    if on("send1m") {
-        b.throughput(
-            "2. send 1 MiB",
-            Tr::Ws,
-            true,
-            q(300, 30),
-            MIB,
-            bulk_rounds,
-            true,
-            false,
-        );
-    }
-    if on("recv16") {
-        let n = q(500_000, 50_000);
-        b.throughput(
-            "3. receive 16 B",
-            Tr::Ws,
-            false,
-            n,
-            16,
-            small_rounds,
-            false,
-            false,
-        );
-    }
-    if on("recv1m") {
-        b.throughput(
-            "4. receive 1 MiB",
-            Tr::Ws,
-            false,
-            q(300, 30),
-            MIB,
-            bulk_rounds,
-            true,
-            false,
-        );
-        if b.only.is_none() && std::env::var_os("GLIBC_TUNABLES").is_none() {
-            glibc_trim_diagnostic(quick);
+    for &kind in &peers {
+        b.env.kind.set(kind);
+        if on("send16") {
+            let n = q(200_000, 20_000);
+            b.throughput(
+                "1. send 16 B",
+                Tr::Ws,
+                true,
+                n,
+                16,
+                small_rounds,
+                false,
+                true,
+            );
         }
-    }
-    if on("echo32") {
-        b.echo("5. echo 32 B", Tr::Ws, q(20_000, 2_000), 32, small_rounds);
-    }
-    if on("wss-send1m") {
-        b.throughput(
-            "7. wss send 1 MiB",
-            Tr::Wss,
-            true,
-            q(300, 30),
-            MIB,
-            bulk_rounds,
-            true,
-            false,
-        );
-    }
-    if on("wss-recv1m") {
-        b.throughput(
-            "7. wss receive 1 MiB",
-            Tr::Wss,
-            false,
-            q(300, 30),
-            MIB,
-            bulk_rounds,
-            true,
-            false,
-        );
-    }
-    if on("wss-echo32") {
-        b.echo(
-            "7. wss echo 32 B",
-            Tr::Wss,
-            q(20_000, 2_000),
-            32,
-            small_rounds,
-        );
+        if on("send1m") {
+            b.throughput(
+                "2. send 1 MiB",
+                Tr::Ws,
+                true,
+                q(300, 30),
+                MIB,
+                bulk_rounds,
+                true,
+                false,
+            );
+        }
+        if on("recv16") {
+            let n = q(500_000, 50_000);
+            b.throughput(
+                "3. receive 16 B",
+                Tr::Ws,
+                false,
+                n,
+                16,
+                small_rounds,
+                false,
+                false,
+            );
+        }
+        if on("recv1m") {
+            b.throughput(
+                "4. receive 1 MiB",
+                Tr::Ws,
+                false,
+                q(300, 30),
+                MIB,
+                bulk_rounds,
+                true,
+                false,
+            );
+            if b.only.is_none()
+                && kind == PeerKind::Raw
+                && std::env::var_os("GLIBC_TUNABLES").is_none()
+            {
+                glibc_trim_diagnostic(quick);
+            }
+        }
+        if on("echo32") {
+            b.echo("5. echo 32 B", Tr::Ws, q(20_000, 2_000), 32, small_rounds);
+        }
+        if on("wss-send1m") {
+            b.throughput(
+                "7. wss send 1 MiB",
+                Tr::Wss,
+                true,
+                q(300, 30),
+                MIB,
+                bulk_rounds,
+                true,
+                false,
+            );
+        }
+        if on("wss-recv1m") {
+            b.throughput(
+                "7. wss receive 1 MiB",
+                Tr::Wss,
+                false,
+                q(300, 30),
+                MIB,
+                bulk_rounds,
+                true,
+                false,
+            );
+        }
+        if on("wss-echo32") {
+            b.echo(
+                "7. wss echo 32 B",
+                Tr::Wss,
+                q(20_000, 2_000),
+                32,
+                small_rounds,
+            );
+        }
     }
     let _ = b.env.quick;
     println!();
@@ -1087,8 +1187,9 @@ fn main() {
         println!("wsync behind tungstenite:");
         for r in losses {
             println!(
-                "- {}, {} ({}): {:.2}×, tungstenite {:.0} % ahead",
+                "- {}, {} peer, {} ({}): {:.2}×, tungstenite {:.0} % ahead",
                 r.scenario,
+                r.peer,
                 r.mode,
                 r.metric,
                 r.ratio(),

@@ -330,6 +330,14 @@ impl<'a> IntoIterator for &'a WebSocket {
     }
 }
 
+#[cfg(test)]
+impl WebSocket {
+    /// The connection's shared state, for tests that watch the reader.
+    pub(crate) fn connection(&self) -> &Arc<Connection> {
+        &self.connection
+    }
+}
+
 impl Drop for WebSocket {
     /// Closes an open socket with 1001 (going away), or fails one still connecting. Does not
     /// wait: the reader thread finishes the closing handshake on its own, bounded by the close

@@ -17,6 +17,11 @@
 //! Each connection gets its own thread; its thread id goes out on [`Peer::conns`] so that the
 //! benchmark can subtract the peer's CPU time from the process's.
 //!
+//! The second peer, [`Peer::spawn_tungstenite`], is a real implementation in the server role:
+//! tungstenite's server, which reads, unmasks and allocates each message as real servers do, and
+//! writes each through its own buffer. It serves `/sink`, `/source` and `/echo` alike (no raw
+//! paths).
+//!
 //! The idle-connections measurement uses another peer, [`IdlePeer`], in a child process, so that
 //! the measuring process holds only the clients; and [`mem_breakdown`] to see where their memory
 //! goes.
@@ -102,6 +107,99 @@ impl Peer {
     }
 }
 
+impl Peer {
+    /// Like [`Peer::spawn`], with tungstenite's server in place of the raw one.
+    pub fn spawn_tungstenite(tls: Option<native_tls::TlsAcceptor>) -> Peer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().unwrap();
+        let (conn_tx, conns) = channel();
+        let (done_tx, done) = channel();
+        thread::Builder::new()
+            .name("tung-peer-accept".into())
+            .spawn(move || {
+                for tcp in listener.incoming() {
+                    let Ok(tcp) = tcp else { continue };
+                    let _ = tcp.set_nodelay(true);
+                    let (conn_tx, done_tx, tls) = (conn_tx.clone(), done_tx.clone(), tls.clone());
+                    thread::Builder::new()
+                        .name("tung-peer-conn".into())
+                        .spawn(move || match tls {
+                            None => tung_serve(tcp, conn_tx, done_tx),
+                            Some(acceptor) => match acceptor.accept(tcp) {
+                                Ok(s) => tung_serve(s, conn_tx, done_tx),
+                                Err(e) => eprintln!("tungstenite peer: TLS accept failed: {e}"),
+                            },
+                        })
+                        .expect("spawn peer thread");
+                }
+            })
+            .expect("spawn peer");
+        Peer { addr, conns, done }
+    }
+}
+
+/// One connection of the tungstenite peer: the handshake (the request's path picks the
+/// behaviour, as for the raw peer), then the behaviour, until the client closes.
+fn tung_serve<S: Read + Write>(s: S, conns: Sender<ConnInfo>, done: Sender<Instant>) {
+    use tungstenite::handshake::server::{Request, Response};
+    use tungstenite::Message;
+    let mut target = String::new();
+    #[allow(clippy::result_large_err)] // tungstenite's callback type
+    let callback = |req: &Request, resp: Response| {
+        target = req.uri().to_string();
+        let _ = conns.send(ConnInfo { tid: thread_tid() });
+        Ok(resp)
+    };
+    let Ok(mut ws) = tungstenite::accept_hdr(s, callback) else {
+        return;
+    };
+    let (path, params) = path_and_params(&format!("GET {target} HTTP/1.1"));
+    let is_data = |m: &Message| matches!(m, Message::Binary(_) | Message::Text(_));
+    match path.as_str() {
+        "/sink" => {
+            let n = param(&params, "n");
+            let mut count = 0u64;
+            while let Ok(m) = ws.read() {
+                if is_data(&m) {
+                    count += 1;
+                    if count == n {
+                        let _ = done.send(Instant::now());
+                    }
+                }
+            }
+        }
+        "/source" => {
+            let (n, size) = (param(&params, "n"), param(&params, "size") as usize);
+            let payload =
+                tungstenite::Bytes::from((0..size).map(|i| (i % 251) as u8).collect::<Vec<u8>>());
+            loop {
+                match ws.read() {
+                    Ok(m) if is_data(&m) => break,
+                    Ok(_) => {}
+                    Err(_) => return,
+                }
+            }
+            for _ in 0..n {
+                if ws.write(Message::Binary(payload.clone())).is_err() {
+                    return;
+                }
+            }
+            if ws.flush().is_err() {
+                return;
+            }
+            while ws.read().is_ok() {}
+        }
+        "/echo" => {
+            while let Ok(m) = ws.read() {
+                if is_data(&m) && ws.send(m).is_err() {
+                    return;
+                }
+            }
+        }
+        other => eprintln!("tungstenite peer: unknown path {other}"),
+    }
+}
+
 /// The calling thread's kernel id.
 pub fn thread_tid() -> u32 {
     let link = std::fs::read_link("/proc/thread-self").expect("/proc/thread-self");
@@ -124,6 +222,14 @@ pub fn process_cpu_ns() -> u64 {
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
     let us = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
     (us(ru.ru_utime) + us(ru.ru_stime)) * 1000
+}
+
+/// The process's minor page faults so far, all threads (getrusage).
+pub fn minor_faults() -> u64 {
+    // SAFETY: getrusage writes into the struct we pass.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    ru.ru_minflt as u64
 }
 
 /// A field of /proc/self/status in KiB (VmRSS, Threads...).

@@ -72,6 +72,8 @@ pub(crate) fn start(url: &str, config: Config) -> Result<Started> {
         fragment_size: config.fragment_size,
         send_timeout: config.send_timeout.is_some(),
         pings: config.pong_events.then(Pings::default),
+        #[cfg(test)]
+        read_buffers: Default::default(),
     });
     let setup = open::Setup {
         target,

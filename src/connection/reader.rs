@@ -15,6 +15,7 @@ use crate::connection::open::{open, Setup};
 use crate::connection::shared::Connection;
 use crate::delivery::batch::Batch;
 use crate::delivery::outbox::Outbox;
+use crate::delivery::pool::IDLE;
 use crate::error::{Error, Timeout};
 use crate::event::{CloseEvent, Event, PongEvent, ReadyState};
 use crate::proto::close::close_payload;
@@ -24,7 +25,8 @@ use crate::transport::{self, ReadHalf};
 
 /// The read buffer's size. It holds hundreds of small frames per read; the payload of a larger
 /// frame is read straight into its message instead (see [`DIRECT_MIN`]), so it never needs to
-/// grow, and an idle connection holds no more than this.
+/// grow. It is taken when bytes arrive, not before, and let go once the connection has been
+/// idle for [`IDLE`] (see [`Session::timed_out`]).
 const READ_BUF: usize = 16 * 1024;
 
 /// Payloads with at least this much still to come are read straight into the message buffer,
@@ -98,11 +100,14 @@ fn run(connection: Arc<Connection>, setup: Setup, tx: Sender<Batch>) {
             let mut session = Session {
                 connection: &connection,
                 read: opened.read,
+                buf: Vec::new(),
                 decoder,
                 events,
                 keepalive: Keepalive::new(config.ping_interval, config.pong_timeout),
+                timeout: None,
+                quiet: Duration::ZERO,
             };
-            session.run(&opened.leftover);
+            session.run(opened.leftover);
         }
     }
     connection.socket.finish();
@@ -112,9 +117,16 @@ fn run(connection: Arc<Connection>, setup: Setup, tx: Sender<Batch>) {
 struct Session<'a> {
     connection: &'a Arc<Connection>,
     read: ReadHalf,
+    /// The read buffer, [`READ_BUF`] bytes; empty while the connection is idle.
+    buf: Vec<u8>,
     decoder: Decoder,
     events: Outbox,
     keepalive: Keepalive,
+    /// The socket's read timeout as last set: the idle period while the reader holds a read
+    /// buffer, or keepalive's next deadline, whichever comes first.
+    timeout: Option<Duration>,
+    /// How long nothing has arrived, counted in the timeouts that ran out since the last bytes.
+    quiet: Duration,
 }
 
 /// How reading ended.
@@ -127,21 +139,18 @@ enum Ending {
 
 impl Session<'_> {
     /// Reads until the connection ends, then closes it and reports.
-    fn run(&mut self, leftover: &[u8]) {
+    fn run(&mut self, leftover: Vec<u8>) {
         match self.read_until_end(leftover) {
             Ending::Close(close) => self.closed_by_frame(close),
             Ending::Failed(e) => self.fail(e),
         }
     }
 
-    fn read_until_end(&mut self, leftover: &[u8]) -> Ending {
-        if let Err(e) = self.set_read_timeout() {
-            return Ending::Failed(Error::Io(e));
-        }
-        if let Some(end) = self.process(leftover) {
+    fn read_until_end(&mut self, leftover: Vec<u8>) -> Ending {
+        if let Some(end) = self.process(&leftover) {
             return end;
         }
-        let mut buf = vec![0u8; READ_BUF];
+        drop(leftover);
         loop {
             if let Some(end) = self.read_payload_directly() {
                 return end;
@@ -150,23 +159,117 @@ impl Session<'_> {
             self.events.flush(self.decoder.partial_len());
             self.events.wait_for_room();
             self.events.pool.waiting();
-            let n = match self.read.read(&mut buf) {
+            if self.buf.is_empty() {
+                if let Some(end) = self.wake() {
+                    return end;
+                }
+            }
+            if let Some(end) = self.arm() {
+                return end;
+            }
+            let n = match self.read.read(&mut self.buf) {
                 Ok(0) => return Ending::Failed(self.lost(None)),
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) if is_timeout(&e) => match self.silence() {
+                Err(e) if is_timeout(&e) => match self.timed_out() {
                     Some(end) => return end,
                     None => continue,
                 },
                 Err(e) => return Ending::Failed(self.lost(Some(e))),
             };
-            if let Some(end) = self.heard() {
-                return end;
-            }
-            if let Some(end) = self.process(&buf[..n]) {
+            self.heard();
+            let buf = std::mem::take(&mut self.buf);
+            let end = self.process(&buf[..n]);
+            self.buf = buf;
+            if let Some(end) = end {
                 return end;
             }
         }
+    }
+
+    /// The read timeout the reader needs now: the idle period while it holds a read buffer
+    /// (see [`Session::timed_out`]), and keepalive's next deadline while the connection is open.
+    fn wanted_timeout(&self) -> Option<Duration> {
+        let idle = (!self.buf.is_empty()).then(|| IDLE.saturating_sub(self.quiet));
+        let keepalive = match self.connection.state.ready_state() {
+            ReadyState::Open => self.keepalive.due_in(),
+            _ => None,
+        };
+        match (idle, keepalive) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+        .map(|t| t.max(Duration::from_millis(1)))
+    }
+
+    /// Sets the socket's read timeout to [`Session::wanted_timeout`], with a system call only
+    /// when it changes.
+    fn arm(&mut self) -> Option<Ending> {
+        let want = self.wanted_timeout();
+        if want != self.timeout {
+            if let Err(e) = self.read.tcp().set_read_timeout(want) {
+                return Some(Ending::Failed(Error::Io(e)));
+            }
+            self.timeout = want;
+        }
+        None
+    }
+
+    /// Bytes arrived: the connection is not idle, and keepalive waits a whole interval again.
+    fn heard(&mut self) {
+        self.quiet = Duration::ZERO;
+        self.keepalive.received();
+    }
+
+    /// A read, or the wait for bytes, timed out: nothing arrived for the timeout just set.
+    /// After [`IDLE`] of that, the read buffers go (this one and the TLS layer's): an idle
+    /// connection holds none until bytes come (see [`Session::wake`]). Keepalive counts the
+    /// silence too: it pings, or fails the connection when its last ping went unanswered.
+    fn timed_out(&mut self) -> Option<Ending> {
+        let waited = self.timeout.unwrap_or_default();
+        self.quiet += waited;
+        if !self.buf.is_empty() && self.quiet >= IDLE {
+            self.buf = Vec::new();
+            self.read.release_buffers();
+            #[cfg(test)]
+            self.connection.read_buffers.released();
+        }
+        if self.connection.state.ready_state() != ReadyState::Open {
+            return None;
+        }
+        match self.keepalive.waited(waited) {
+            None => None,
+            Some(Silence::Dead) => Some(Ending::Failed(Error::Timeout(Timeout::Pong))),
+            // Sent the way pongs are: the reader never waits for the writer or the socket.
+            Some(Silence::Ping(payload)) => {
+                self.connection.send_ping(&payload);
+                None
+            }
+        }
+    }
+
+    /// With no read buffer: waits for bytes to read (keepalive still timing the silence), then
+    /// takes the buffer.
+    fn wake(&mut self) -> Option<Ending> {
+        loop {
+            if let Some(end) = self.arm() {
+                return Some(end);
+            }
+            match self.read.wait_readable() {
+                Err(e) if is_timeout(&e) => {
+                    if let Some(end) = self.timed_out() {
+                        return Some(end);
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // Readable, at the end of the stream, or failed: the read tells which.
+                _ => break,
+            }
+        }
+        self.buf = vec![0u8; READ_BUF];
+        #[cfg(test)]
+        self.connection.read_buffers.taken();
+        None
     }
 
     /// The zero-copy path: with the read buffer drained and a large data payload pending, reads
@@ -184,6 +287,9 @@ impl Session<'_> {
             };
             self.events.flush(self.decoder.partial_len());
             self.events.wait_for_room();
+            if let Some(end) = self.arm() {
+                return Some(end);
+            }
             let sink = self.events.sink();
             // Room for the whole read at once. The decoder reserved room for the frame when it
             // began, but in the batch just sent if the frame began with no payload yet.
@@ -192,67 +298,29 @@ impl Session<'_> {
                 return Some(Ending::Failed(self.decoder.too_large(size).into()));
             }
             let from = sink.len();
-            let (got, timed_out) = match self.read.read_append(sink, want) {
-                Ok(n) => (n as u64, false),
-                // What arrived before the timeout is in the sink.
-                Err(e) if is_timeout(&e) => ((sink.len() - from) as u64, true),
+            // A read that timed out keeps what it appended: the rest comes after the timeout
+            // is dealt with.
+            let timed_out = match self.read.read_append(sink, want) {
+                Ok(_) => false,
+                Err(e) if is_timeout(&e) => true,
                 Err(e) => return Some(Ending::Failed(self.lost(Some(e)))),
             };
-            if got > 0 {
-                if let Some(end) = self.heard() {
-                    return Some(end);
-                }
-            }
             let appended = self.events.sink_tail(from);
-            match self.decoder.payload_appended(appended) {
+            let got = appended.len() as u64;
+            let item = self.decoder.payload_appended(appended);
+            if got > 0 {
+                self.heard();
+            }
+            match item {
                 Err(e) => return Some(Ending::Failed(e.into())),
                 Ok(_) if got < want && !timed_out => return Some(Ending::Failed(self.lost(None))),
                 Ok(Some(item)) => return self.handle(item),
                 Ok(None) => {}
             }
             if timed_out {
-                if let Some(end) = self.silence() {
+                if let Some(end) = self.timed_out() {
                     return Some(end);
                 }
-            }
-        }
-    }
-
-    /// Sets the socket's read timeout to what keepalive needs now.
-    fn set_read_timeout(&self) -> io::Result<()> {
-        self.read
-            .tcp()
-            .set_read_timeout(self.keepalive.read_timeout())
-    }
-
-    /// Bytes arrived: keepalive waits a whole interval again.
-    fn heard(&mut self) -> Option<Ending> {
-        if self.keepalive.received() {
-            if let Err(e) = self.set_read_timeout() {
-                return Some(Ending::Failed(Error::Io(e)));
-            }
-        }
-        None
-    }
-
-    /// A read timed out, so nothing arrived for the keepalive's timeout: ping, or fail the
-    /// connection if the last ping went unanswered. Once the closing handshake has begun the
-    /// close timeout governs instead, and reads wait without a timeout.
-    fn silence(&mut self) -> Option<Ending> {
-        if self.connection.state.ready_state() != ReadyState::Open {
-            return match self.read.tcp().set_read_timeout(None) {
-                Ok(()) => None,
-                Err(e) => Some(Ending::Failed(Error::Io(e))),
-            };
-        }
-        match self.keepalive.silence() {
-            Silence::Dead => Some(Ending::Failed(Error::Timeout(Timeout::Pong))),
-            Silence::Ping(payload) => {
-                // Sent the way pongs are: the reader never waits for the writer or the socket.
-                self.connection.send_ping(&payload);
-                self.set_read_timeout()
-                    .err()
-                    .map(|e| Ending::Failed(Error::Io(e)))
             }
         }
     }
@@ -406,6 +474,186 @@ impl Session<'_> {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => return,
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Message;
+    use crate::websocket::WebSocket;
+    use std::io::Write;
+    use std::net::TcpListener;
+
+    const WAIT: Duration = Duration::from_secs(10);
+
+    /// A server on a thread of its own for one connection, plain or over TLS (then the URL's
+    /// host is `localhost`): `run` gets the accepted tungstenite socket.
+    fn server<F>(tls: bool, run: F) -> (String, std::thread::JoinHandle<()>)
+    where
+        F: FnOnce(&mut dyn ServerSide) + Send + 'static,
+    {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let url = match tls {
+            true => format!("wss://localhost:{port}/"),
+            false => format!("ws://127.0.0.1:{port}/"),
+        };
+        let t = std::thread::spawn(move || {
+            let (tcp, _) = l.accept().unwrap();
+            tcp.set_read_timeout(Some(WAIT)).unwrap();
+            #[cfg(feature = "native-tls")]
+            if tls {
+                let p12 = include_bytes!("../../tests/fixtures/tls/localhost.p12");
+                let id = native_tls::Identity::from_pkcs12(p12, "wsync").unwrap();
+                let stream = native_tls::TlsAcceptor::new(id)
+                    .unwrap()
+                    .accept(tcp)
+                    .unwrap();
+                return run(&mut tungstenite::accept(stream).unwrap());
+            }
+            assert!(!tls, "TLS needs the native-tls feature");
+            run(&mut tungstenite::accept(tcp).unwrap());
+        });
+        (url, t)
+    }
+
+    /// The server's side of a test: tungstenite's socket, and the raw stream under it.
+    trait ServerSide {
+        /// The next message, `None` once the connection has ended.
+        fn ws_read(&mut self) -> Option<tungstenite::Message>;
+        fn ws_send(&mut self, m: tungstenite::Message);
+        fn raw(&mut self) -> &mut dyn Write;
+    }
+
+    impl<S: io::Read + Write> ServerSide for tungstenite::WebSocket<S> {
+        fn ws_read(&mut self) -> Option<tungstenite::Message> {
+            self.read().ok()
+        }
+        fn ws_send(&mut self, m: tungstenite::Message) {
+            self.send(m).unwrap()
+        }
+        fn raw(&mut self) -> &mut dyn Write {
+            self.get_mut()
+        }
+    }
+
+    fn connect(url: &str) -> WebSocket {
+        WebSocket::builder(url)
+            .add_root_certificate_pem(include_bytes!("../../tests/fixtures/tls/ca.pem"))
+            .connect()
+            .unwrap()
+    }
+
+    fn next_message(ws: &WebSocket) -> Message {
+        match ws.recv_timeout(WAIT) {
+            Ok(Event::Open) => next_message(ws),
+            Ok(Event::Message(m)) => m,
+            other => panic!("expected a message, got {other:?}"),
+        }
+    }
+
+    /// Waits (bounded) until the reader has let its buffers go `n` times in all.
+    fn wait_for_releases(ws: &WebSocket, n: u64) {
+        let deadline = Instant::now() + WAIT + IDLE;
+        while ws.connection().read_buffers.releases() < n {
+            assert!(
+                Instant::now() < deadline,
+                "the reader never found the connection idle"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn transports() -> Vec<bool> {
+        match cfg!(feature = "native-tls") {
+            true => vec![false, true],
+            false => vec![false],
+        }
+    }
+
+    #[test]
+    fn a_connection_that_receives_nothing_holds_no_read_buffer() {
+        for tls in transports() {
+            let (go_tx, go) = crossbeam_channel::bounded::<()>(1);
+            let (url, t) = server(tls, move |ws| {
+                go.recv_timeout(WAIT).unwrap();
+                ws.ws_send(tungstenite::Message::text("first"));
+                while ws.ws_read().is_some() {}
+            });
+            // Open once `connect` returns.
+            let ws = connect(&url);
+            let buffers = &ws.connection().read_buffers;
+            assert_eq!(buffers.takes(), 0, "nothing arrived, no buffer taken");
+            go_tx.send(()).unwrap();
+            assert_eq!(next_message(&ws), Message::Text("first".into()));
+            assert_eq!(buffers.takes(), 1, "taken when bytes came");
+            drop(ws);
+            t.join().unwrap();
+        }
+    }
+
+    #[test]
+    fn an_idle_connection_lets_its_read_buffers_go_and_still_works() {
+        for tls in transports() {
+            let (url, t) = server(tls, |ws| {
+                while let Some(m) = ws.ws_read() {
+                    if m.is_text() {
+                        ws.ws_send(m);
+                    }
+                }
+            });
+            let ws = connect(&url);
+            ws.send("before").unwrap();
+            assert_eq!(next_message(&ws), Message::Text("before".into()));
+            wait_for_releases(&ws, 1);
+            let buffers = &ws.connection().read_buffers;
+            assert_eq!(
+                (buffers.takes(), buffers.releases()),
+                (1, 1),
+                "once per idle spell"
+            );
+            ws.send("after").unwrap();
+            assert_eq!(next_message(&ws), Message::Text("after".into()));
+            assert_eq!(buffers.takes(), 2, "taken back when bytes came");
+            // Reading again, with the buffers back, and idle again later.
+            wait_for_releases(&ws, 2);
+            drop(ws);
+            t.join().unwrap();
+        }
+    }
+
+    #[test]
+    fn a_large_message_that_stalls_past_the_idle_period_arrives_whole() {
+        for tls in transports() {
+            let len = 4 * DIRECT_MIN as usize;
+            let payload: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            let sent = payload.clone();
+            let (ready_tx, ready) = crossbeam_channel::bounded::<()>(1);
+            let (url, t) = server(tls, move |ws| {
+                // After the client's first message, so that the frame comes through a read.
+                assert!(ws.ws_read().is_some());
+                let mut frame = vec![0x82, 127];
+                frame.extend_from_slice(&(len as u64).to_be_bytes());
+                frame.extend_from_slice(&sent[..len / 2]);
+                let raw = ws.raw();
+                raw.write_all(&frame).unwrap();
+                raw.flush().unwrap();
+                // The client stalls, mid-payload, until it has found the connection idle.
+                ready.recv_timeout(WAIT + IDLE).unwrap();
+                let raw = ws.raw();
+                raw.write_all(&sent[len / 2..]).unwrap();
+                raw.flush().unwrap();
+                let _ = ws.ws_read();
+            });
+            let ws = connect(&url);
+            ws.send("go").unwrap();
+            wait_for_releases(&ws, 1);
+            ready_tx.send(()).unwrap();
+            assert_eq!(next_message(&ws), Message::Binary(payload));
+            drop(ws);
+            t.join().unwrap();
         }
     }
 }

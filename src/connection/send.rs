@@ -28,7 +28,10 @@ impl Connection {
         let mut writer = self.writer();
         // The writer counts the payload out of the buffered amount as its pieces are written.
         match writer.message(text, payload, self.fragment_size) {
-            Ok(true) => Ok(()),
+            Ok(true) => {
+                self.writer.watch_idle(&mut writer);
+                Ok(())
+            }
             // Dropped: the close frame went out meanwhile. It stays counted.
             Ok(false) => Ok(()),
             Err(e) => Err(self.write_failed(writer, e)),
@@ -63,6 +66,7 @@ impl Connection {
         if let Err(e) = result.and_then(|()| writer.flush()) {
             return Err(self.write_failed(writer, e));
         }
+        self.writer.watch_idle(&mut writer);
         Ok(())
     }
 

@@ -23,6 +23,9 @@ pub(crate) struct Connection {
     pub(crate) send_timeout: bool,
     /// Our pings in flight, when pongs are reported as events; `None` otherwise.
     pub(crate) pings: Option<Pings>,
+    /// How often the reader took and let go its read buffer.
+    #[cfg(test)]
+    pub(crate) read_buffers: tests::ReadBuffers,
 }
 
 impl Connection {
@@ -71,5 +74,35 @@ impl Connection {
                 connection.socket.time_out();
             }
         });
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    /// How often the reader took its read buffer and let it go, for tests.
+    #[derive(Debug, Default)]
+    pub(crate) struct ReadBuffers {
+        takes: AtomicU64,
+        releases: AtomicU64,
+    }
+
+    impl ReadBuffers {
+        pub(crate) fn taken(&self) {
+            self.takes.fetch_add(1, Ordering::SeqCst);
+        }
+
+        pub(crate) fn released(&self) {
+            self.releases.fetch_add(1, Ordering::SeqCst);
+        }
+
+        pub(crate) fn takes(&self) -> u64 {
+            self.takes.load(Ordering::SeqCst)
+        }
+
+        pub(crate) fn releases(&self) -> u64 {
+            self.releases.load(Ordering::SeqCst)
+        }
     }
 }

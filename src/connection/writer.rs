@@ -3,12 +3,19 @@
 //!
 //! The buffer's bytes stay initialised between writes (only `filled` is reset), so the mask is
 //! applied while copying, in one pass, without zero-filling the buffer before each frame.
+//!
+//! The room a large frame needs is kept while large messages keep coming, so that their pages
+//! are not mapped and faulted in anew for each one, and let go once none has come for the
+//! pool's idle period ([`IDLE`]): a check on the process's timer thread
+//! (see [`WriterLock::release_if_idle`](crate::connection::writer_lock::WriterLock::release_if_idle)).
 
 use std::io;
+use std::time::Instant;
 
 use rand::Rng;
 
 use crate::connection::state::Buffered;
+use crate::delivery::pool::IDLE;
 use crate::proto::close::ClosingHandshake;
 use crate::proto::deflate::Deflater;
 use crate::proto::encoder::{control, fragments, Fragment, FrameEncoder};
@@ -19,9 +26,10 @@ use crate::transport::WriteHalf;
 /// batch share writes up to it. The buffer keeps this much between messages.
 const CHUNK: usize = 64 * 1024;
 
-/// Frames longer than [`CHUNK`] go out in pieces of this size, the buffer growing for the
-/// message and shrinking back to [`CHUNK`] after it: fewer writes, and fewer wake-ups of the
-/// peer, per message than pieces of [`CHUNK`], for less CPU (see PERFORMANCE.md).
+/// Frames longer than [`CHUNK`] go out in pieces of this size, the buffer growing for them
+/// and shrinking back to [`CHUNK`] once no large frame has come for [`IDLE`]: fewer writes, and
+/// fewer wake-ups of the peer, per message than pieces of [`CHUNK`], for less CPU (see
+/// PERFORMANCE.md).
 const LARGE_CHUNK: usize = 256 * 1024;
 
 /// The write side of one connection. Lives behind the connection's writer lock.
@@ -30,11 +38,15 @@ pub(crate) struct Writer {
     /// The socket's write half; `None` until the connection opens and after it broke.
     half: Option<WriteHalf>,
     /// Header and masked payload of the frames being written: the first `filled` bytes. All of
-    /// it is initialised; it grows to [`CHUNK`], to [`LARGE_CHUNK`] while a frame longer than
-    /// [`CHUNK`] goes out, and [`Writer::flush`] shrinks it back to [`CHUNK`].
+    /// it is initialised; it grows to [`CHUNK`], to [`LARGE_CHUNK`] when a frame longer than
+    /// [`CHUNK`] goes out, and [`Writer::release_if_idle`] shrinks it back to [`CHUNK`].
     buf: Vec<u8>,
     /// How many bytes of `buf` are waiting to be written.
     filled: usize,
+    /// When a frame longer than [`CHUNK`] last went out.
+    last_large: Option<Instant>,
+    /// A check that lets the large room go is due on the timer thread.
+    release_armed: bool,
     /// The closing handshake: whether data may still go out, and whether it completed.
     closing: ClosingHandshake,
     /// The compressor, when permessage-deflate was negotiated, and the shortest message it
@@ -135,14 +147,35 @@ impl Writer {
         result
     }
 
-    /// Writes out whatever the buffer holds, and lets the room a large frame needed go.
+    /// Writes out whatever the buffer holds.
     pub(crate) fn flush(&mut self) -> io::Result<()> {
-        let result = self.write_out();
-        if self.buf.len() > CHUNK {
+        self.write_out()
+    }
+
+    /// When a check should let the room of large frames go, if the buffer holds such room and
+    /// no check is armed yet; the caller arms one (the check is then counted as armed).
+    pub(crate) fn release_check_due(&mut self) -> Option<Instant> {
+        if self.release_armed || self.buf.capacity() <= CHUNK {
+            return None;
+        }
+        self.release_armed = true;
+        Some(self.last_large.map_or_else(Instant::now, |at| at + IDLE))
+    }
+
+    /// Shrinks the buffer back to [`CHUNK`] if no large frame has gone out for [`IDLE`] by
+    /// `now`; otherwise returns when to look again.
+    pub(crate) fn release_if_idle(&mut self, now: Instant) -> Option<Instant> {
+        if let Some(due) = self.last_large.map(|at| at + IDLE) {
+            if now < due {
+                return Some(due);
+            }
+        }
+        if self.filled == 0 && self.buf.len() > CHUNK {
             self.buf.truncate(CHUNK);
             self.buf.shrink_to(CHUNK);
         }
-        result
+        self.release_armed = false;
+        None
     }
 
     /// Writes out whatever the buffer holds; once written, its data payload is no longer
@@ -233,7 +266,10 @@ impl Writer {
     /// writing whenever the buffer reaches [`CHUNK`] ([`LARGE_CHUNK`] for a longer frame).
     fn frame(&mut self, fragment: Fragment<'_>, counted: bool) -> io::Result<()> {
         let chunk = match fragment.payload.len() > CHUNK {
-            true => LARGE_CHUNK,
+            true => {
+                self.last_large = Some(Instant::now());
+                LARGE_CHUNK
+            }
             false => CHUNK,
         };
         let payload_len = fragment.payload.len();
@@ -376,25 +412,43 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn the_buffer_grows_for_a_large_frame_and_shrinks_back() {
+    fn the_large_room_is_kept_while_large_frames_come_and_let_go_once_idle() {
         let (mut w, mut s) = pair();
         let reader = std::thread::spawn(move || {
-            let big = read_frame(&mut s).3;
-            let small = read_frame(&mut s).3;
-            (big, small)
+            let frames: Vec<Vec<u8>> = (0..3).map(|_| read_frame(&mut s).3).collect();
+            frames
         });
+        assert_eq!(w.release_check_due(), None, "nothing to let go yet");
         let big: Vec<u8> = (0..3 * LARGE_CHUNK as u32 + 5).map(|i| i as u8).collect();
-        assert!(w.queue(false, &big, usize::MAX).unwrap());
-        // Grown for the large frame, which went out in pieces of LARGE_CHUNK...
-        assert_eq!(w.buf.len(), LARGE_CHUNK);
-        w.flush().unwrap();
-        // ...and shrunk back once it was all written.
+        assert!(w.message(false, &big, usize::MAX).unwrap());
+        // Grown for the large frame, which went out in pieces of LARGE_CHUNK, and kept.
+        assert_eq!((w.buf.len(), w.filled), (LARGE_CHUNK, 0));
+        let room = w.buf.as_ptr();
+        let first = w.last_large.unwrap();
+        assert_eq!(w.release_check_due(), Some(first + IDLE));
+        assert_eq!(w.release_check_due(), None, "one check armed at a time");
+        // The next large frame reuses the same room.
+        assert!(w.message(false, &big, usize::MAX).unwrap());
+        assert_eq!(w.buf.as_ptr(), room, "the room was reused, not mapped anew");
+        let last = w.last_large.unwrap();
+        assert!(last >= first);
+        // Not idle yet: the check looks again one IDLE after the last large frame.
+        assert_eq!(w.release_if_idle(first + IDLE / 2), Some(last + IDLE));
+        assert_eq!(w.release_if_idle(last + IDLE / 2), Some(last + IDLE));
+        assert_eq!(w.buf.len(), LARGE_CHUNK, "kept while not idle");
+        // Idle: the room goes, and no check is needed any more.
+        assert_eq!(w.release_if_idle(last + IDLE), None);
         assert_eq!((w.buf.len(), w.filled), (CHUNK, 0));
         assert!(w.buf.capacity() < LARGE_CHUNK, "{}", w.buf.capacity());
-        // A small frame reuses the grown buffer; bytes past it are stale and must not go out.
+        assert_eq!(w.release_check_due(), None);
+        // A small frame reuses the shrunk buffer; bytes past it are stale and must not go out.
         assert!(w.message(false, b"tail", usize::MAX).unwrap());
-        assert_eq!((w.buf.len(), w.filled), (CHUNK, 0));
-        assert_eq!(reader.join().unwrap(), (big, b"tail".to_vec()));
+        assert_eq!(
+            w.release_check_due(),
+            None,
+            "small frames need no large room"
+        );
+        assert_eq!(reader.join().unwrap(), [big.clone(), big, b"tail".to_vec()]);
     }
 
     #[test]

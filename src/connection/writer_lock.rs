@@ -20,11 +20,13 @@ use std::collections::VecDeque;
 use std::io;
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{fence, AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError, Weak};
+use std::time::Instant;
 
 use crate::connection::writer::Writer;
+use crate::delivery::pool::IDLE;
 use crate::proto::frame::opcode;
-use crate::sync::lock;
+use crate::sync::{lock, timer};
 
 /// The most pongs that wait for the writer; a ping flood while a send is blocked holds at most
 /// this many payloads of at most 125 bytes.
@@ -137,6 +139,11 @@ impl WriterLock {
             Ok(free) => drop(free),
             Err(TryLockError::Poisoned(e)) => drop(e.into_inner()),
         }
+        self.start_pong_thread();
+    }
+
+    /// Has a short-lived thread write the waiting pongs, unless one is on its way.
+    fn start_pong_thread(self: &Arc<Self>) {
         // Paired with the fence in `write_pongs`: either this thread sees the pong thread gone,
         // or the pong thread, before it ends, sees the pong waiting.
         if self.pong_thread.swap(true, Ordering::SeqCst) {
@@ -168,6 +175,33 @@ impl WriterLock {
                 return;
             }
         }
+    }
+
+    /// Arms the check that lets the room of large frames go once the writer has written none
+    /// for [`IDLE`], if `writer` (this lock's, held) holds such room and no check is armed.
+    pub(crate) fn watch_idle(self: &Arc<Self>, writer: &mut Writer) {
+        if let Some(due) = writer.release_check_due() {
+            release_at(Arc::downgrade(self), due);
+        }
+    }
+
+    /// On the timer thread: lets the writer's large room go if it has been idle for [`IDLE`] by
+    /// `now` (see [`Writer::release_if_idle`]); otherwise, or if a sender holds the writer,
+    /// returns when to look again. Never waits for the writer and never writes: a pong left
+    /// while this thread held the writer goes out on a pong thread.
+    pub(crate) fn release_if_idle(self: &Arc<Self>, now: Instant) -> Option<Instant> {
+        let later = match self.writer.try_lock() {
+            Ok(mut writer) => writer.release_if_idle(now),
+            Err(TryLockError::Poisoned(e)) => e.into_inner().release_if_idle(now),
+            Err(TryLockError::WouldBlock) => return Some(now + IDLE),
+        };
+        // Paired with the fence in `pong`: either the pong saw the writer free, or this thread
+        // sees the pong waiting.
+        fence(Ordering::SeqCst);
+        if self.pong_waiting.load(Ordering::SeqCst) {
+            self.start_pong_thread();
+        }
+        later
     }
 
     /// Writes the waiting pongs, in order, if there are any and the writer is free; otherwise
@@ -211,6 +245,18 @@ impl Drop for WriterGuard<'_> {
         // its own next read.
         let _ = self.lock.deliver();
     }
+}
+
+/// Runs the writer's idleness check at `due` on the timer thread, and again later while large
+/// messages keep coming. A connection that is gone needs no check.
+fn release_at(lock: Weak<WriterLock>, due: Instant) {
+    timer::at(due, move || {
+        if let Some(strong) = lock.upgrade() {
+            if let Some(later) = strong.release_if_idle(Instant::now()) {
+                release_at(lock, later);
+            }
+        }
+    });
 }
 
 #[cfg(test)]
@@ -277,6 +323,65 @@ mod tests {
         assert_eq!(next(&mut peer), (opcode::PONG, b"ping first".to_vec()));
         assert_eq!(next(&mut peer), (opcode::TEXT, b"reply".to_vec()));
         assert!(!lock.pong_waiting.load(Ordering::SeqCst));
+    }
+
+    #[test]
+    fn the_timer_thread_lets_an_idle_writers_large_room_go() {
+        let (lock, mut peer) = pair();
+        let reader = std::thread::spawn(move || read_frame(&mut peer).3.len());
+        let big = vec![7u8; 1 << 20];
+        let mut writer = lock.lock();
+        writer.message(false, &big, usize::MAX).unwrap();
+        lock.watch_idle(&mut writer);
+        let due = writer
+            .release_if_idle(Instant::now())
+            .expect("armed, not idle yet");
+        drop(writer);
+        assert_eq!(reader.join().unwrap(), big.len());
+        // The timer thread runs actions in deadline order: one due just after the check shows
+        // when the check has run.
+        let (ran, checked) = crossbeam_channel::bounded(1);
+        timer::at(due + Duration::from_millis(1), move || {
+            let _ = ran.send(());
+        });
+        checked.recv_timeout(IDLE * 10).expect("the timer ran");
+        let mut writer = lock.lock();
+        assert_eq!(
+            writer.release_check_due(),
+            None,
+            "the room went, nothing is armed"
+        );
+    }
+
+    #[test]
+    fn the_idleness_check_never_waits_for_a_held_writer() {
+        let (lock, _peer) = pair();
+        let now = Instant::now();
+        let held = lock.lock();
+        assert_eq!(
+            lock.release_if_idle(now),
+            Some(now + IDLE),
+            "look again later"
+        );
+        drop(held);
+        assert_eq!(
+            lock.release_if_idle(now),
+            None,
+            "nothing held, nothing to let go"
+        );
+    }
+
+    #[test]
+    fn a_pong_left_while_the_idleness_check_held_the_writer_goes_out() {
+        let (lock, mut peer) = pair();
+        // The pong came while the check held the writer: it saw the writer held and left.
+        lock.pong
+            .lock()
+            .unwrap()
+            .push_back((opcode::PONG, b"meanwhile".to_vec()));
+        lock.pong_waiting.store(true, Ordering::SeqCst);
+        assert_eq!(lock.release_if_idle(Instant::now()), None);
+        assert_eq!(next(&mut peer), (opcode::PONG, b"meanwhile".to_vec()));
     }
 
     #[test]

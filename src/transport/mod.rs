@@ -114,6 +114,28 @@ impl ReadHalf {
         }
     }
 
+    /// Blocks until there are bytes to read, or the stream has ended or failed, without taking
+    /// any: the next read takes them, or reports the end or the failure. Waits no longer than
+    /// the socket's read timeout: then the timeout's error.
+    pub(crate) fn wait_readable(&self) -> io::Result<()> {
+        #[cfg(feature = "native-tls")]
+        if let ReadHalf::Tls(t) = self {
+            if t.has_buffered() {
+                return Ok(());
+            }
+        }
+        self.tcp().peek(&mut [0u8; 1]).map(drop)
+    }
+
+    /// Lets the buffers of an idle connection go; they come back with the next read.
+    pub(crate) fn release_buffers(&mut self) {
+        match self {
+            ReadHalf::Plain(_) => {}
+            #[cfg(feature = "native-tls")]
+            ReadHalf::Tls(t) => t.release_buffers(),
+        }
+    }
+
     /// The TCP socket underneath, for timeouts.
     pub(crate) fn tcp(&self) -> &TcpStream {
         match self {

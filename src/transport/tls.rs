@@ -250,6 +250,29 @@ impl TlsReader {
         }
     }
 
+    /// Whether a read can return something without waiting for the socket: plaintext the
+    /// session holds, ciphertext not yet decrypted, or the end of the stream.
+    pub(crate) fn has_buffered(&self) -> bool {
+        let session = lock(&self.split.session);
+        let io = session.get_ref();
+        io.eof
+            || io.error.is_some()
+            || io.incoming.len() > io.read_at
+            || session.buffered_read_size().is_ok_and(|n| n > 0)
+    }
+
+    /// Lets the buffers for ciphertext go (the one read into, and the session's copy of what
+    /// it has not decrypted yet, once empty); the next read that needs them allocates them again.
+    pub(crate) fn release_buffers(&mut self) {
+        self.raw = Vec::new();
+        self.spare = Vec::new();
+        let mut session = lock(&self.split.session);
+        let io = session.get_mut();
+        if io.incoming.is_empty() {
+            io.incoming = Vec::new();
+        }
+    }
+
     /// The socket underneath.
     pub(crate) fn tcp(&self) -> &TcpStream {
         &self.tcp

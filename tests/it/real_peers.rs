@@ -372,8 +372,8 @@ fn offers_a_server_cannot_accept() {
     for (args, offer) in cases {
         let peer = Peer::spawn(Server::Ws, args);
         let what = format!("ws with {args:?}, offer {offer:?}");
-        match WebSocket::builder(&peer.url()).compression(offer).connect() {
-            Err(Error::Handshake(HandshakeError::Status { code: 400, .. })) => {}
+        match WebSocket::builder(peer.url()).compression(offer).connect() {
+            Err(Error::Handshake(HandshakeError::Status(r))) if r.status() == 400 => {}
             Err(e) => panic!("{what}: expected status 400, got {e:?}"),
             Ok(ws) => panic!("{what}: connected with {:?}", ws.extensions()),
         }
@@ -683,7 +683,7 @@ fn large_messages() {
 
         let peer = Peer::spawn(server, &["--fragments", "16"]);
         let what = format!("{server:?}: 1 MiB in fragments");
-        let ws = WebSocket::builder(&peer.url())
+        let ws = WebSocket::builder(peer.url())
             .fragment_size(100_000)
             .connect()
             .expect("connect");
