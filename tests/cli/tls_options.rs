@@ -97,3 +97,10 @@ fn cert_and_key_present_a_client_certificate() {
     assert_eq!(ran.stdout_text(), "hello wsync-test-client\n");
     peer.join();
 }
+
+#[test]
+fn a_ca_file_that_is_not_a_certificate_is_a_usage_error() {
+    let not_a_certificate = format!("{}/Cargo.toml", env!("CARGO_MANIFEST_DIR"));
+    let ran = wsync(&["--ca", &not_a_certificate, "wss://127.0.0.1:65000/"]).run();
+    ran.assert_status(2).assert_stderr_has(&["TLS"]);
+}

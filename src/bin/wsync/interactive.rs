@@ -13,7 +13,7 @@ use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rustyline::error::ReadlineError;
 use rustyline::{Config, DefaultEditor, ExternalPrinter};
@@ -251,6 +251,7 @@ impl<P: ExternalPrinter> Printer<P> {
 /// Lets SIGINT through to rustyline only while it reads a line, which is when it installs a
 /// handler of its own: a wake-up from [`wake_prompt`] between two lines is dropped.
 #[cfg(unix)]
+#[allow(unsafe_code)]
 fn ignore_sigint() {
     // SAFETY: setting a signal's disposition to SIG_IGN, with no handler of ours.
     unsafe {
@@ -262,13 +263,14 @@ fn ignore_sigint() {
 /// `readline` return `Interrupted`. Repeated until the main thread has seen it and exits,
 /// since a signal that lands between two `readline` calls is ignored.
 #[cfg(unix)]
+#[allow(unsafe_code)]
 fn wake_prompt() -> ! {
     loop {
         // SAFETY: raise has no preconditions; SIGINT is ignored or handled by rustyline.
         unsafe {
             libc::raise(libc::SIGINT);
         }
-        thread::sleep(Duration::from_millis(50));
+        thread::sleep(std::time::Duration::from_millis(50));
     }
 }
 

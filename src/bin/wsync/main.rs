@@ -7,6 +7,10 @@
 //! - [`interactive`]: the prompt;
 //! - [`output`]: plain, terminal and JSON lines, binary in hex, base64 or raw;
 //! - [`exit`]: the exit statuses, and the one function that maps an error to its status.
+//!
+//! The only `unsafe` is in [`interactive`]: two libc calls for SIGINT (see there).
+
+#![deny(unsafe_code)]
 
 mod args;
 mod exit;
