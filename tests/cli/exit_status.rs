@@ -99,6 +99,18 @@ fn handshake_timeout_exits_9() {
 }
 
 #[test]
+fn timeout_while_connecting_exits_9() {
+    let (url, peer) = RawPeer::spawn(|mut conn| {
+        conn.read_request();
+        assert!(conn.read_to_eof(), "the client did not give up");
+    });
+    let ran = wsync(&["--timeout", "0.3", url.as_str()]).run();
+    ran.assert_status(9)
+        .assert_stderr_has(&["--timeout passed before the connection opened"]);
+    peer.join();
+}
+
+#[test]
 fn timeout_before_the_messages_of_wait_exits_9_after_a_clean_close() {
     let (url, peer) = RawPeer::spawn(|mut conn| {
         conn.handshake();

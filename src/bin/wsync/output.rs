@@ -187,7 +187,8 @@ impl Render {
     pub fn error(&self, error: &Error, status: Status, o: &mut Output) {
         let text = error.to_string();
         let refusal = refusal(error);
-        let mut lines = vec![text.clone()];
+        // What the server wrote (a body, a reason) reaches the terminal escaped.
+        let mut lines = vec![visible(&text)];
         if let Some(response) = refusal {
             if self.verbose {
                 show_response(response, &mut lines);
@@ -246,7 +247,7 @@ impl Render {
                 if close.reason.is_empty() {
                     String::new()
                 } else {
-                    format!(": {}", close.reason)
+                    format!(": {}", visible(&close.reason))
                 }
             ))
         } else if self.verbose {
@@ -324,7 +325,7 @@ fn show_response(response: &Response, lines: &mut Vec<String>) {
     lines.extend(
         response
             .headers()
-            .map(|(name, value)| format!("< {name}: {value}")),
+            .map(|(name, value)| format!("< {name}: {}", visible(value))),
     );
 }
 

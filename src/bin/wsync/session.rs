@@ -51,8 +51,9 @@ impl Conn {
         }
     }
 
-    /// Closes with `code` and `reason`, the first time; later calls do nothing. The code is
-    /// recorded before the close frame goes out, so the loop knows it when the echo comes.
+    /// Closes with `code` and `reason`, the first time it succeeds; later calls do nothing. The
+    /// lock is held while the close frame goes out, so the loop, asking for the code when the
+    /// echo comes, gets it.
     pub fn close(&self, code: u16, reason: &str) -> wsync::Result<()> {
         let mut ours = self.our_code.lock().unwrap_or_else(PoisonError::into_inner);
         if ours.is_some() {
@@ -128,7 +129,10 @@ pub fn run(
                 run.deadline(&mut output);
             }
         }
-        if !output.is_empty() && !run.stdout_gone {
+        if run.stdout_gone {
+            output.out.clear();
+        }
+        if !output.is_empty() {
             if let Err(e) = sink.write(output) {
                 // A reader that went away (`| head -1`) ends the run as the end of stdin
                 // does: close, and exit as the close went.
