@@ -133,8 +133,8 @@ pub struct Args {
     #[arg(long)]
     pub jsonl: bool,
 
-    /// Shows the handshake on stderr: the URL, the headers sent, and the subprotocol and
-    /// extensions the server chose.
+    /// Shows the handshake on stderr: the URL, the headers set here, and the server's response
+    /// (status and headers), also when it refuses.
     #[arg(short, long)]
     pub verbose: bool,
 }
