@@ -21,7 +21,7 @@ AB_HOME=${WSYNC_AUTOBAHN_HOME:-$HOME/.cache/wsync-autobahn}
 VENV=$AB_HOME/venv
 WORK=$ROOT/target/autobahn
 OUTDIR=$ROOT/reports/clients
-RUN_TIMEOUT=${WSYNC_AUTOBAHN_TIMEOUT:-300}
+RUN_TIMEOUT=${WSYNC_AUTOBAHN_TIMEOUT:-2400}
 
 # Versions of the recipe (shared/README.md §3). virtualenv 20.15.1 embeds exactly these
 # pip/setuptools/wheel for Python 2.7, so the virtualenv seeds without a download.

@@ -31,7 +31,9 @@ pub enum Error {
     },
     /// The browser's `InvalidAccessError`: a close code other than 1000 or 3000–4999.
     InvalidAccess(String),
-    /// The browser's `InvalidStateError`: `send` was called while the socket is still CONNECTING.
+    /// The browser's `InvalidStateError`: `send` or `ping` was called while the socket is still
+    /// CONNECTING; or a [`ReconnectingWebSocket`](crate::ReconnectingWebSocket) has no open
+    /// connection to send on.
     InvalidState,
     /// A builder setting is out of range (a zero limit, a zero timeout, a header that is not
     /// valid HTTP, ...).

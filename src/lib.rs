@@ -10,6 +10,7 @@ mod config;
 mod error;
 mod event;
 mod payload;
+pub mod reconnect;
 mod response;
 mod websocket;
 
@@ -42,6 +43,7 @@ pub use error::{
 };
 pub use event::{CloseEvent, Event, Message, PongEvent, ReadyState};
 pub use payload::Payload;
+pub use reconnect::{ReconnectEvent, ReconnectingWebSocket};
 pub use response::Response;
 pub use websocket::{Iter, WebSocket};
 

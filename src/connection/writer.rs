@@ -10,7 +10,7 @@
 //! (see [`WriterLock::release_if_idle`](crate::connection::writer_lock::WriterLock::release_if_idle)).
 
 use std::io;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rand::Rng;
 
@@ -32,6 +32,11 @@ const CHUNK: usize = 64 * 1024;
 /// PERFORMANCE.md).
 const LARGE_CHUNK: usize = 256 * 1024;
 
+/// How long the compressor's state (hundreds of KiB with zlib-rs) is kept after the last
+/// compressed message: a connection that sends now and then, such as a feed consumer that sent
+/// its subscriptions, gives it back; one that keeps sending keeps it, and its context.
+const COMPRESSOR_IDLE: Duration = Duration::from_secs(10);
+
 /// The write side of one connection. Lives behind the connection's writer lock.
 #[derive(Debug, Default)]
 pub(crate) struct Writer {
@@ -45,6 +50,8 @@ pub(crate) struct Writer {
     filled: usize,
     /// When a frame longer than [`CHUNK`] last went out.
     last_large: Option<Instant>,
+    /// When a message was last compressed.
+    last_compressed: Option<Instant>,
     /// A check that lets the large room go is due on the timer thread.
     release_armed: bool,
     /// The closing handshake: whether data may still go out, and whether it completed.
@@ -124,6 +131,7 @@ impl Writer {
         let deflated = match &mut self.deflate {
             Some((deflater, min_size)) if payload.len() >= *min_size => {
                 deflater.compress(payload, &mut compressed);
+                self.last_compressed = Some(Instant::now());
                 true
             }
             _ => false,
@@ -152,30 +160,59 @@ impl Writer {
         self.write_out()
     }
 
-    /// When a check should let the room of large frames go, if the buffer holds such room and
-    /// no check is armed yet; the caller arms one (the check is then counted as armed).
+    /// When a check should let idle memory go, if the writer holds some (the room of large
+    /// frames, or an allocated compressor) and no check is armed yet; the caller arms one (the
+    /// check is then counted as armed).
     pub(crate) fn release_check_due(&mut self) -> Option<Instant> {
-        if self.release_armed || self.buf.capacity() <= CHUNK {
+        if self.release_armed {
             return None;
         }
+        let due = self.next_release()?;
         self.release_armed = true;
-        Some(self.last_large.map_or_else(Instant::now, |at| at + IDLE))
+        Some(due)
     }
 
-    /// Shrinks the buffer back to [`CHUNK`] if no large frame has gone out for [`IDLE`] by
-    /// `now`; otherwise returns when to look again.
-    pub(crate) fn release_if_idle(&mut self, now: Instant) -> Option<Instant> {
-        if let Some(due) = self.last_large.map(|at| at + IDLE) {
-            if now < due {
-                return Some(due);
-            }
+    /// When the memory the writer holds for past messages may go: the room of large frames
+    /// [`IDLE`] after the last large frame, the compressor [`COMPRESSOR_IDLE`] after the last
+    /// compressed message; `None` when it holds neither.
+    fn next_release(&self) -> Option<Instant> {
+        let after = |last: Option<Instant>, idle| last.map_or_else(Instant::now, |at| at + idle);
+        let room = (self.buf.capacity() > CHUNK).then(|| after(self.last_large, IDLE));
+        let compressor = self
+            .deflate
+            .as_ref()
+            .filter(|(deflater, _)| deflater.is_allocated())
+            .map(|_| after(self.last_compressed, COMPRESSOR_IDLE));
+        match (room, compressor) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
-        if self.filled == 0 && self.buf.len() > CHUNK {
+    }
+
+    /// Lets go what has been idle by `now`: the buffer shrinks back to [`CHUNK`] if no large
+    /// frame has gone out for [`IDLE`], and the compressor's state goes if no message was
+    /// compressed for [`COMPRESSOR_IDLE`]. Returns when to look again while it still holds
+    /// either.
+    ///
+    /// Letting the compressor go is always allowed: context takeover lets us refer back to
+    /// earlier messages, it never obliges us to, and a fresh DEFLATE stream only refers to what
+    /// it sent itself, which the server's inflater has too (RFC 7692 §7.2.1 needs no more than
+    /// that the receiver can inflate what arrives). The next message costs a new state and
+    /// compresses without the earlier ones.
+    pub(crate) fn release_if_idle(&mut self, now: Instant) -> Option<Instant> {
+        let idle_since = |last: Option<Instant>, idle| last.is_none_or(|at| now >= at + idle);
+        if idle_since(self.last_large, IDLE) && self.filled == 0 && self.buf.len() > CHUNK {
             self.buf.truncate(CHUNK);
             self.buf.shrink_to(CHUNK);
         }
-        self.release_armed = false;
-        None
+        if idle_since(self.last_compressed, COMPRESSOR_IDLE) {
+            if let Some((deflater, _)) = &mut self.deflate {
+                deflater.release();
+            }
+        }
+        let later = self.next_release().filter(|due| *due > now);
+        self.release_armed = later.is_some();
+        later
     }
 
     /// Writes out whatever the buffer holds; once written, its data payload is no longer
@@ -409,6 +446,51 @@ pub(crate) mod tests {
             assert_eq!(got, want, "message {i}");
         }
         drop(t.join().unwrap());
+    }
+
+    #[cfg(feature = "deflate")]
+    #[test]
+    fn an_idle_compressor_is_let_go_and_the_next_message_still_inflates() {
+        use crate::proto::deflate::{Deflater, Inflater};
+        let (mut w, mut s) = pair();
+        w.compress_with(Deflater::new(15, false, 6), 0);
+        let reader = std::thread::spawn(move || {
+            let frames: Vec<_> = (0..3).map(|_| read_frame(&mut s).3).collect();
+            frames
+        });
+        assert_eq!(w.release_check_due(), None, "nothing allocated yet");
+        let tick = br#"{"type":"ticker","product_id":"BTC-USD","price":"50000.01"}"#;
+        assert!(w.message(true, tick, usize::MAX).unwrap());
+        let sent = w.last_compressed.unwrap();
+        assert_eq!(w.release_check_due(), Some(sent + COMPRESSOR_IDLE));
+        assert!(w.message(true, tick, usize::MAX).unwrap());
+        let last = w.last_compressed.unwrap();
+        // Not idle yet: kept, and the check comes back later.
+        assert_eq!(
+            w.release_if_idle(sent + COMPRESSOR_IDLE / 2),
+            Some(last + COMPRESSOR_IDLE)
+        );
+        assert!(w.deflate.as_ref().unwrap().0.is_allocated());
+        // Idle: the state goes and no check is needed any more.
+        assert_eq!(w.release_if_idle(last + COMPRESSOR_IDLE), None);
+        assert!(!w.deflate.as_ref().unwrap().0.is_allocated());
+        assert_eq!(w.release_check_due(), None);
+        // The next message starts a fresh stream, which an inflater that kept the context
+        // (as the server's does) still inflates.
+        assert!(w.message(true, tick, usize::MAX).unwrap());
+        let frames = reader.join().unwrap();
+        assert!(
+            frames[1].len() < frames[0].len(),
+            "the second referred to the first"
+        );
+        assert_eq!(frames[2].len(), frames[0].len(), "the third could not");
+        let mut inflater = Inflater::new(15, false);
+        for frame in frames {
+            let mut out = Vec::new();
+            inflater.inflate(&frame, &mut out, 1 << 20).unwrap();
+            inflater.finish(&mut out, 1 << 20).unwrap();
+            assert_eq!(out, tick);
+        }
     }
 
     #[test]

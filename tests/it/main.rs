@@ -36,6 +36,7 @@
 //! - wss:// (with the `native-tls` feature): `tls_client_identity`, `tls_custom_connector`,
 //!   `tls_danger_options`, `tls_extra_roots`, `tls_handshake_failures`; without it:
 //!   `no_tls_feature`;
+//! - the reconnecting client (`wsync::reconnect`): `reconnect`, with a submodule per behaviour;
 //! - the test kit itself: `testkit_selftest` (the peers) and `tls_fixtures` (the certificates).
 //!
 //! Run one module with `cargo test --test it close_twice::`, one test with its full name
@@ -105,6 +106,7 @@ mod random_peer_bytes_no_panic;
 mod real_peers;
 mod real_proxies;
 mod receive_buffers;
+mod reconnect;
 mod send_after_close;
 mod send_batch;
 mod send_not_blocked_by_silent_peer;

@@ -86,9 +86,14 @@ impl Deflater {
     }
 
     /// Whether the zlib state is allocated.
-    #[cfg(test)]
     pub(crate) fn is_allocated(&self) -> bool {
         self.state.is_some()
+    }
+
+    /// Lets the zlib state go, between messages; the next message allocates a new one and
+    /// compresses without referring to the earlier ones.
+    pub(crate) fn release(&mut self) {
+        self.state = None;
     }
 }
 
