@@ -59,6 +59,26 @@ impl Partial {
     }
 }
 
+/// Inflates `input`, a piece of a compressed message's payload, into `sink`, or with `None` ends
+/// the message (RFC 7692 §7.2.2: the receiver appends `00 00 FF FF` and inflates); counts what
+/// was appended for the message, its UTF-8 checked as it comes.
+fn inflate(
+    inflater: Option<&mut Inflater>,
+    partial: &mut Partial,
+    input: Option<&[u8]>,
+    sink: &mut Vec<u8>,
+    limit: usize,
+) -> Result<(), ProtocolError> {
+    let inflater = inflater.expect("RSV1 is allowed only with an inflater");
+    let from = sink.len();
+    match input {
+        Some(bytes) => inflater.inflate(bytes, sink, limit),
+        None => inflater.finish(sink, limit),
+    }
+    .map_err(ProtocolError::from)?;
+    partial.took(&sink[from..])
+}
+
 /// Where the decoder is in the byte stream.
 #[derive(Debug, Clone, Copy)]
 enum State {
@@ -406,15 +426,8 @@ impl Decoder {
             .as_mut()
             .expect("a data frame always has a message");
         if partial.compressed {
-            let from = sink.len();
-            let inflater = self
-                .inflater
-                .as_mut()
-                .expect("RSV1 is allowed only with an inflater");
-            inflater
-                .inflate(bytes, sink, self.max_message_size)
-                .map_err(ProtocolError::from)?;
-            return partial.took(&sink[from..]);
+            let limit = self.max_message_size;
+            return inflate(self.inflater.as_mut(), partial, Some(bytes), sink, limit);
         }
         partial.took(bytes)?;
         sink.extend_from_slice(bytes);
@@ -439,15 +452,8 @@ impl Decoder {
                     .take()
                     .expect("a data frame always has a message");
                 if partial.compressed {
-                    let from = sink.len();
-                    let inflater = self
-                        .inflater
-                        .as_mut()
-                        .expect("RSV1 is allowed only with an inflater");
-                    inflater
-                        .finish(sink, self.max_message_size)
-                        .map_err(ProtocolError::from)?;
-                    partial.took(&sink[from..])?;
+                    let limit = self.max_message_size;
+                    inflate(self.inflater.as_mut(), &mut partial, None, sink, limit)?;
                 }
                 if partial.text && !partial.utf8.is_complete() {
                     return Err(ProtocolError::InvalidUtf8);

@@ -44,7 +44,8 @@
 //!
 //! Two behaviours are measured over the whole process, so each has a test program of its own
 //! beside this one: `tests/allocations_per_message.rs` (a counting global allocator) and
-//! `tests/idle_connection_cpu.rs` (the process's CPU time).
+//! `tests/idle_connection_cpu.rs` (the process's CPU time), and a third counts them:
+//! `tests/keepalive_threads.rs` (the process's threads).
 
 mod common;
 
