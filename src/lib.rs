@@ -23,6 +23,11 @@ mod delivery;
 mod sync;
 mod transport;
 
+// The fuzz targets' entry points (fuzz/, cargo-fuzz sets `fuzzing`): not part of the API.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
+
 pub use builder::Builder;
 pub use config::{
     Compression, DEFAULT_CLOSE_TIMEOUT, DEFAULT_COMPRESSION_LEVEL, DEFAULT_CONNECT_TIMEOUT,

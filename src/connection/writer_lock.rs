@@ -19,14 +19,17 @@
 use std::collections::VecDeque;
 use std::io;
 use std::ops::{Deref, DerefMut};
-use std::sync::atomic::{fence, AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, TryLockError, Weak};
+use std::sync::{Arc, Weak};
 use std::time::Instant;
 
 use crate::connection::writer::Writer;
 use crate::delivery::pool::IDLE;
 use crate::proto::frame::opcode;
-use crate::sync::{lock, timer};
+// std's, or loom's in the models at the end of this file.
+use crate::sync::prim::{
+    self, fence, lock, thread, AtomicBool, Mutex, MutexGuard, Ordering, TryLockError,
+};
+use crate::sync::timer;
 
 /// The most pongs that wait for the writer; a ping flood while a send is blocked holds at most
 /// this many payloads of at most 125 bytes.
@@ -150,10 +153,11 @@ impl WriterLock {
             return;
         }
         let lock = Arc::clone(self);
-        let spawned = std::thread::Builder::new()
+        let spawned = thread::Builder::new()
             .name("wsync-pong".into())
             .stack_size(PONG_THREAD_STACK)
-            .spawn(move || lock.write_pongs());
+            .spawn(move || lock.write_pongs())
+            .map(prim::detach);
         if spawned.is_err() {
             // Out of threads or memory: write it here rather than not at all.
             self.pong_thread.store(false, Ordering::SeqCst);
@@ -167,7 +171,10 @@ impl WriterLock {
         loop {
             // Releasing the writer writes the waiting pong.
             drop(self.lock());
-            self.pong_thread.store(false, Ordering::SeqCst);
+            // A swap rather than a store, to the same effect: every write of `pong_thread` in
+            // the hand-off is a read-modify-write, which loom orders totally (plain stores, it
+            // orders partially, and finds pongs stranded that no real execution strands).
+            self.pong_thread.swap(false, Ordering::SeqCst);
             fence(Ordering::SeqCst);
             if !self.pong_waiting.load(Ordering::SeqCst)
                 || self.pong_thread.swap(true, Ordering::SeqCst)
@@ -191,7 +198,10 @@ impl WriterLock {
     /// while this thread held the writer goes out on a pong thread.
     pub(crate) fn release_if_idle(self: &Arc<Self>, now: Instant) -> Option<Instant> {
         let later = match self.writer.try_lock() {
-            Ok(mut writer) => writer.release_if_idle(now),
+            Ok(mut writer) => {
+                prim::preemption_point();
+                writer.release_if_idle(now)
+            }
             Err(TryLockError::Poisoned(e)) => e.into_inner().release_if_idle(now),
             Err(TryLockError::WouldBlock) => return Some(now + IDLE),
         };
@@ -456,5 +466,106 @@ mod tests {
         let mut junk = vec![0u8; filled];
         peer.read_exact(&mut junk).unwrap();
         assert_eq!(next(&mut peer), (opcode::PONG, b"still reading".to_vec()));
+    }
+}
+
+/// loom models of the hand-off (`RUSTFLAGS="--cfg loom" cargo test --lib --target-dir
+/// target/loom loom_`): the real `WriterLock`, its atomics, fences, mutexes and pong thread
+/// running on loom's primitives (see `crate::sync::prim`), every interleaving and every value
+/// a load may see explored. The writer has no socket, so writing a pong is taking it off the
+/// queue with the writer held: a pong left on the queue once every thread is done was lost.
+#[cfg(all(loom, test))]
+mod loom_models {
+    use super::*;
+
+    /// Explores every interleaving of `f`, with a bound on preemptions that keeps a model to
+    /// seconds (a lost pong needs one preemption).
+    fn model(f: impl Fn() + Sync + Send + 'static) {
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound.get_or_insert(3);
+        builder.check(f);
+    }
+
+    /// Once every thread is done, every pong was taken off the queue by a holder of the
+    /// writer. (`pong_waiting` may be left set with nothing queued: that costs the next holder
+    /// one look at an empty queue, and loom, whose modification order is partial, finds such
+    /// runs also where a total order would not allow them.)
+    fn all_written(lock: &WriterLock) {
+        prim::join_detached();
+        assert!(lock!(lock.pong).is_empty(), "a pong was stranded");
+    }
+
+    macro_rules! lock {
+        ($m:expr) => {
+            prim::lock(&$m)
+        };
+    }
+    use lock;
+
+    /// The fences of `control` and of the guard's release: either the pinger sees the writer
+    /// free, or the holder, once it has let go, sees the pong waiting.
+    #[test]
+    fn loom_a_pong_during_a_release_is_written() {
+        model(|| {
+            let lock = Arc::new(WriterLock::default());
+            let held = lock.lock();
+            let pinger = {
+                let lock = Arc::clone(&lock);
+                thread::spawn(move || lock.pong(b"p"))
+            };
+            // The sender's write, during which the pinger may come.
+            prim::preemption_point();
+            drop(held);
+            pinger.join().unwrap();
+            all_written(&lock);
+        });
+    }
+
+    /// A sender taking the writer (which writes waiting pongs first) while a pong arrives.
+    #[test]
+    fn loom_a_pong_while_a_sender_takes_the_writer_is_written() {
+        model(|| {
+            let lock = Arc::new(WriterLock::default());
+            let pinger = {
+                let lock = Arc::clone(&lock);
+                thread::spawn(move || lock.pong(b"p"))
+            };
+            drop(lock.lock());
+            pinger.join().unwrap();
+            all_written(&lock);
+        });
+    }
+
+    /// The fences of `control` and of the idle check on the timer thread, which takes the
+    /// writer without writing: either the pinger sees the writer free, or the idle check, once
+    /// it has let go, sees the pong waiting and starts a pong thread.
+    #[test]
+    fn loom_a_pong_during_the_idle_check_is_written() {
+        model(|| {
+            let lock = Arc::new(WriterLock::default());
+            let pinger = {
+                let lock = Arc::clone(&lock);
+                thread::spawn(move || lock.pong(b"p"))
+            };
+            let _ = lock.release_if_idle(std::time::Instant::now());
+            pinger.join().unwrap();
+            all_written(&lock);
+        });
+    }
+
+    /// The fences of the pong thread's exit and of `control`: either the pinger sees the pong
+    /// thread still there, or the pong thread, before it ends, sees the pong waiting.
+    #[test]
+    fn loom_a_pong_while_the_pong_thread_exits_is_written() {
+        model(|| {
+            let lock = Arc::new(WriterLock::default());
+            let pinger = {
+                let lock = Arc::clone(&lock);
+                thread::spawn(move || lock.pong(b"second"))
+            };
+            lock.ping(b"first");
+            pinger.join().unwrap();
+            all_written(&lock);
+        });
     }
 }

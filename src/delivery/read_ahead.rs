@@ -6,10 +6,12 @@
 //! in rotation few, so that the reader reads into memory recently used (in the processor's
 //! cache, its pages mapped) rather than into fresh memory (see PERFORMANCE.md).
 
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Instant;
 
-use crate::sync::{lock, spin};
+use crate::sync::spin;
+// std's, or loom's in the models at the end of this file.
+use crate::sync::prim::{lock, Condvar, Mutex, MutexGuard};
 
 /// One connection's read-ahead budget.
 #[derive(Debug)]
@@ -117,5 +119,62 @@ impl ReadAhead {
     pub(crate) fn close(&self) {
         self.state().closed = true;
         self.room.notify_all();
+    }
+}
+
+/// loom models of the budget's wait (`RUSTFLAGS="--cfg loom" cargo test --lib --target-dir
+/// target/loom loom_`): the real `ReadAhead` on loom's mutex and condition variable (see
+/// `crate::sync::prim`). A reader left asleep with room made is a deadlock, which loom reports.
+#[cfg(all(loom, test))]
+mod loom_models {
+    use super::*;
+    use crate::sync::prim::thread;
+
+    /// The application empties the last batch while the reader decides to wait: the reader
+    /// wakes (no lost wake-up).
+    #[test]
+    fn loom_a_release_wakes_the_waiting_reader() {
+        loom::model(|| {
+            let read_ahead = Arc::new(ReadAhead::new(1));
+            let charge = read_ahead.charge(1);
+            let app = thread::spawn(move || drop(charge));
+            read_ahead.wait_for_room(&spin::Budget::none());
+            assert!(!read_ahead.is_full());
+            app.join().unwrap();
+            assert_eq!(read_ahead.state().bytes, 0);
+        });
+    }
+
+    /// Two batches in flight, released one by one from two threads: the reader wakes once
+    /// the bytes fall below the limit, whichever goes first.
+    #[test]
+    fn loom_releases_from_two_threads_wake_the_reader() {
+        loom::model(|| {
+            let read_ahead = Arc::new(ReadAhead::new(2));
+            let charges = [read_ahead.charge(1), read_ahead.charge(1)];
+            let apps = charges.map(|charge| thread::spawn(move || drop(charge)));
+            read_ahead.wait_for_room(&spin::Budget::none());
+            for app in apps {
+                app.join().unwrap();
+            }
+            assert_eq!(read_ahead.state().bytes, 0);
+        });
+    }
+
+    /// The handle is dropped while the reader decides to wait: the reader wakes, and never
+    /// waits again, though the batch is still in flight.
+    #[test]
+    fn loom_a_close_wakes_the_waiting_reader() {
+        loom::model(|| {
+            let read_ahead = Arc::new(ReadAhead::new(1));
+            let _charge = read_ahead.charge(1);
+            let app = {
+                let read_ahead = Arc::clone(&read_ahead);
+                thread::spawn(move || read_ahead.close())
+            };
+            read_ahead.wait_for_room(&spin::Budget::none());
+            app.join().unwrap();
+            read_ahead.wait_for_room(&spin::Budget::none());
+        });
     }
 }

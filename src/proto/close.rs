@@ -291,6 +291,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(crate::proto::testing::deterministic(1024, 1005))]
+
         #[test]
         fn roundtrip(code in valid_code(), reason in ".{0,60}") {
             let out = close_payload(Some(code), &reason);

@@ -743,6 +743,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(crate::proto::testing::deterministic(512, 6455))]
+
         /// However the stream is cut into reads, the items are the same.
         #[test]
         fn any_split_gives_the_same_items(texts in proptest::collection::vec("\\PC{0,30}", 1..5), big in 0usize..70_000, cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..8)) {
@@ -786,6 +788,214 @@ mod tests {
             let mut d = Decoder::new(1000, 2000);
             let _ = decode_all(&mut d, &bytes);
         }
+    }
+
+    /// A frame over a limit that arrives whole, in one read, fails as one announced by its
+    /// header alone does: the fast path takes only frames within both limits.
+    #[test]
+    fn a_whole_frame_over_a_limit_fails_in_one_read() {
+        for (max_frame, max_message) in [(100, 150), (150, 100)] {
+            for len in [100, 101, 149, 150, 151] {
+                let input = frame(true, opcode::BINARY, &vec![7; len]);
+                let got = decode_all(&mut Decoder::new(max_frame, max_message), &input);
+                if len > max_frame {
+                    assert_eq!(
+                        got,
+                        Err(ProtocolError::FrameTooLarge {
+                            size: len as u64,
+                            limit: max_frame
+                        }),
+                        "{len} bytes, limits {max_frame}/{max_message}"
+                    );
+                } else if len > max_message {
+                    assert_eq!(
+                        got,
+                        Err(ProtocolError::MessageTooLarge {
+                            size: len as u64,
+                            limit: max_message
+                        }),
+                        "{len} bytes, limits {max_frame}/{max_message}"
+                    );
+                } else {
+                    assert_eq!(got, Ok(vec![Out::Message(Message::Binary(vec![7; len]))]));
+                }
+            }
+        }
+    }
+
+    /// A read that ends within a frame, right after its header or anywhere in its payload,
+    /// completes nothing, and the rest completes the frame.
+    #[test]
+    fn a_read_ending_inside_a_short_frame_completes_nothing() {
+        for payload in [&b"x"[..], b"xy", b"hello"] {
+            let f = frame(true, opcode::TEXT, payload);
+            for cut in 1..f.len() {
+                let mut d = Decoder::new(1 << 20, 1 << 20);
+                let mut sink = Vec::new();
+                assert_eq!(d.decode(&f[..cut], &mut sink), Ok((cut, None)), "cut {cut}");
+                let got = decode_into(&mut d, &mut sink, &f[cut..]).unwrap();
+                let text = String::from_utf8(payload.to_vec()).unwrap();
+                assert_eq!(got, vec![Out::Message(Message::Text(text))], "cut {cut}");
+            }
+        }
+    }
+
+    /// Frames with headers of every length (2, 4 and 10 bytes), and what they decode to.
+    fn frames_of_every_header_length() -> (Vec<u8>, Vec<Out>) {
+        // A 16-bit length whose first byte reads as a FIN text header (0x81) and whose
+        // payload starts with what would be a 5-byte text frame's: the tail of a split
+        // header must never be taken for a header of its own.
+        let long: Vec<u8> = b"hello"
+            .iter()
+            .copied()
+            .chain((0..0x8105 - 5).map(|i| i as u8))
+            .collect();
+        let huge = vec![0x5a; 0x1_0001];
+        let mut input = frame(true, opcode::BINARY, &long);
+        assert_eq!(&input[..4], &[0x82, 0x7e, 0x81, 0x05]);
+        input.extend(frame(true, opcode::PING, b"p"));
+        input.extend(frame(false, opcode::TEXT, b"ab"));
+        input.extend(frame(true, opcode::CONTINUATION, b"c"));
+        input.extend(frame(true, opcode::BINARY, &huge));
+        input.extend(frame(true, opcode::TEXT, b""));
+        let want = vec![
+            Out::Message(Message::Binary(long)),
+            Out::Ping(b"p".to_vec()),
+            Out::Message(Message::Text("abc".into())),
+            Out::Message(Message::Binary(huge)),
+            Out::Message(Message::Text(String::new())),
+        ];
+        (input, want)
+    }
+
+    /// Every header cut into two and three reads, at every point: the same items as in one
+    /// read. A header split across three or more reads grows the stash twice, and the tail of
+    /// a split header is never decoded as a frame of its own.
+    #[test]
+    fn headers_split_at_every_point_give_the_same_items() {
+        let (input, want) = frames_of_every_header_length();
+        assert_eq!(one(&input).unwrap(), want, "in one read");
+        // The offset of every frame header in the input.
+        let mut starts = Vec::new();
+        let mut at = 0;
+        while at < input.len() {
+            starts.push(at);
+            let (h, n) = parse_header(&input[at..]).unwrap().unwrap();
+            at += n + h.len as usize;
+        }
+        for &start in &starts {
+            let header_len = parse_header(&input[start..]).unwrap().unwrap().1;
+            for a in start + 1..start + header_len {
+                for b in a..(start + header_len + 2).min(input.len()) {
+                    let mut d = Decoder::new(1 << 20, 1 << 20);
+                    let mut sink = Vec::new();
+                    let mut got = Vec::new();
+                    for piece in [&input[..a], &input[a..b], &input[b..]] {
+                        got.extend(decode_into(&mut d, &mut sink, piece).unwrap());
+                    }
+                    assert_eq!(got, want, "reads cut at {a} and {b}");
+                }
+            }
+        }
+        // One byte at a time.
+        let mut d = Decoder::new(1 << 20, 1 << 20);
+        let mut sink = Vec::new();
+        let mut got = Vec::new();
+        for byte in input.chunks(1) {
+            got.extend(decode_into(&mut d, &mut sink, byte).unwrap());
+        }
+        assert_eq!(got, want, "a byte at a time");
+    }
+
+    /// A control frame's payload never goes straight into the sink: it is not the message's.
+    #[test]
+    fn only_a_data_payload_is_pending_for_the_sink() {
+        for op in [opcode::PING, opcode::PONG, opcode::CLOSE] {
+            let f = frame(true, op, &[0x03, 0xe8, b'a', b'b']);
+            let mut d = Decoder::new(1 << 20, 1 << 20);
+            assert_eq!(d.decode(&f[..3], &mut Vec::new()), Ok((3, None)));
+            assert_eq!(d.payload_pending(), None, "opcode {op}");
+        }
+        // Between frames of a fragmented message nothing is pending either.
+        let mut d = Decoder::new(1 << 20, 1 << 20);
+        let first = frame(false, opcode::BINARY, b"ab");
+        assert_eq!(d.decode(&first, &mut Vec::new()), Ok((first.len(), None)));
+        assert_eq!(d.payload_pending(), None);
+        // A ping between fragments: its payload is not the message's.
+        let ping = frame(true, opcode::PING, b"abc");
+        assert_eq!(d.decode(&ping[..3], &mut Vec::new()), Ok((3, None)));
+        assert_eq!(d.payload_pending(), None);
+        let cont = frame(true, opcode::CONTINUATION, b"cd");
+        let mut sink = Vec::new();
+        assert!(d.decode(&ping[3..], &mut sink).unwrap().1.is_some());
+        assert_eq!(d.decode(&cont[..3], &mut sink), Ok((3, None)));
+        assert_eq!(d.payload_pending(), Some(1));
+    }
+
+    /// Whether the message in progress is text, as the reader needs to know when it appends
+    /// payload straight to the sink.
+    #[test]
+    fn the_pending_message_is_text_only_while_a_text_message_is_in_progress() {
+        let mut d = Decoder::new(1 << 20, 1 << 20);
+        assert!(!d.is_text_pending(), "nothing in progress");
+        let bin = frame(true, opcode::BINARY, b"abcdef");
+        assert_eq!(d.decode(&bin[..4], &mut Vec::new()), Ok((4, None)));
+        assert!(!d.is_text_pending(), "binary");
+        let mut d = Decoder::new(1 << 20, 1 << 20);
+        let text = frame(false, opcode::TEXT, b"abc");
+        let mut sink = Vec::new();
+        assert_eq!(d.decode(&text, &mut sink), Ok((text.len(), None)));
+        assert!(
+            d.is_text_pending(),
+            "between the fragments of a text message"
+        );
+        let last = frame(true, opcode::CONTINUATION, b"d");
+        assert!(d.decode(&last, &mut sink).unwrap().1.is_some());
+        assert!(!d.is_text_pending(), "the message ended");
+    }
+
+    /// The limits are inclusive: a control frame of 125 bytes, a frame of the frame limit and
+    /// a fragmented message of the message limit pass, one byte more fails.
+    #[test]
+    fn limits_are_inclusive() {
+        let ping = vec![7; 125];
+        assert_eq!(
+            one(&frame(true, opcode::PING, &ping)),
+            Ok(vec![Out::Ping(ping.clone())])
+        );
+        assert_eq!(
+            one(&frame(true, opcode::PONG, &ping)),
+            Ok(vec![Out::Pong(ping)])
+        );
+        let fragmented = |first: usize, second: usize| {
+            [
+                frame(false, opcode::BINARY, &vec![1; first]),
+                frame(true, opcode::CONTINUATION, &vec![2; second]),
+            ]
+            .concat()
+        };
+        let mut want = vec![1; 100];
+        want.extend([2; 50]);
+        assert_eq!(
+            decode_all(&mut Decoder::new(100, 150), &fragmented(100, 50)),
+            Ok(vec![Out::Message(Message::Binary(want))])
+        );
+        assert_eq!(
+            decode_all(&mut Decoder::new(100, 150), &fragmented(100, 51)),
+            Err(ProtocolError::MessageTooLarge {
+                size: 151,
+                limit: 150
+            })
+        );
+        // A frame of the limit that does not arrive whole takes the general path.
+        let f = frame(true, opcode::BINARY, &[3; 100]);
+        let mut d = Decoder::new(100, 100);
+        let mut sink = Vec::new();
+        assert_eq!(d.decode(&f[..50], &mut sink), Ok((50, None)));
+        assert_eq!(
+            decode_into(&mut d, &mut sink, &f[50..]),
+            Ok(vec![Out::Message(Message::Binary(vec![3; 100]))])
+        );
     }
 
     /// permessage-deflate in the decoder: RSV1 routing, inflating across frames and reads,
@@ -938,6 +1148,83 @@ mod tests {
                 &frame_rsv(true, RSV1, opcode::BINARY, z),
             );
             assert_eq!(got.unwrap(), vec![Out::Message(Message::Binary(exact))]);
+        }
+
+        /// The message limit counts inflated bytes only: a message whose compressed form is
+        /// larger than the message limit (incompressible bytes, in stored blocks) but whose bytes are
+        /// within it passes, in one frame or two.
+        #[test]
+        fn the_limit_does_not_count_compressed_bytes() {
+            let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+            let noise: Vec<u8> = (0..1000)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    (x >> 32) as u8
+                })
+                .collect();
+            let z = &deflate(&[&noise])[0];
+            assert!(z.len() > noise.len(), "{} compressed bytes", z.len());
+            // The frame limit counts the bytes on the wire, the message limit inflated bytes.
+            let decoder = || Decoder::new(1 << 20, 1000).with_inflater(Inflater::new(15, false));
+            let whole = frame_rsv(true, RSV1, opcode::BINARY, z);
+            assert_eq!(
+                decode_all(&mut decoder(), &whole),
+                Ok(vec![Out::Message(Message::Binary(noise.clone()))])
+            );
+            let (a, b) = z.split_at(z.len() - 10);
+            let mut two = frame_rsv(false, RSV1, opcode::BINARY, a);
+            two.extend(frame(true, opcode::CONTINUATION, b));
+            assert_eq!(
+                decode_all(&mut decoder(), &two),
+                Ok(vec![Out::Message(Message::Binary(noise))])
+            );
+        }
+
+        /// A compressed message whose last frame is empty ends with that frame's header, even
+        /// at the end of a read.
+        #[test]
+        fn an_empty_last_frame_ends_a_compressed_message_at_once() {
+            let z = &deflate(&[b"abc"])[0];
+            let mut input = frame_rsv(false, RSV1, opcode::TEXT, z);
+            input.extend(frame(true, opcode::CONTINUATION, b""));
+            let mut d = decoder(1 << 20);
+            let mut sink = Vec::new();
+            let first = z.len() + 2;
+            assert_eq!(d.decode(&input[..first], &mut sink), Ok((first, None)));
+            let (n, item) = d.decode(&input[first..], &mut sink).unwrap();
+            assert_eq!(n, 2);
+            assert_eq!(
+                out(item.expect("the message"), &mut sink),
+                Out::Message(Message::Text("abc".into()))
+            );
+        }
+
+        /// Found by the `decoder_deflate` fuzz target: a compressed text message whose first
+        /// bytes inflate to invalid UTF-8 and whose data is corrupt further on. Read whole, the
+        /// inflater meets the corrupt data first; read in pieces, the UTF-8 check fails first.
+        /// Either way the connection fails with 1007.
+        #[test]
+        fn a_message_with_two_faults_fails_with_1007_however_it_is_read() {
+            let input = [0x41, 0x07, 0xdb, 0x52, 0x3a, 0xbc, 0x27, 0x01, 0xf0];
+            let whole = decode_all(&mut decoder(1 << 20), &input).unwrap_err();
+            assert!(
+                matches!(whole, ProtocolError::BadCompressedData(_)),
+                "{whole:?}"
+            );
+            assert_eq!(whole.close_code(), 1007);
+            let mut d = decoder(1 << 20);
+            let mut sink = Vec::new();
+            let mut got = Ok(Vec::new());
+            for piece in [&input[..5], &input[5..7], &input[7..]] {
+                got = decode_into(&mut d, &mut sink, piece);
+                if got.is_err() {
+                    break;
+                }
+            }
+            assert_eq!(got, Err(ProtocolError::InvalidUtf8));
+            assert_eq!(ProtocolError::InvalidUtf8.close_code(), 1007);
         }
 
         #[test]

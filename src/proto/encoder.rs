@@ -248,7 +248,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+        #![proptest_config(crate::proto::testing::deterministic(256, 6455))]
 
         #[test]
         fn any_piece_size_gives_the_same_frame(

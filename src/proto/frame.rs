@@ -280,6 +280,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(crate::proto::testing::deterministic(1024, 6455))]
+
         #[test]
         fn header_roundtrip(fin: bool, op in 0u8..16, mask: Option<[u8; 4]>, len in prop_oneof![0u64..200, 60_000u64..70_000, (1u64<<32)..(1u64<<33)]) {
             let v = encode(fin, op, mask, len);

@@ -801,6 +801,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(crate::proto::testing::deterministic(512, 4))]
+
         #[test]
         fn every_strict_prefix_needs_more(
             (head, offered) in valid_reply(),

@@ -33,6 +33,8 @@ pub(crate) mod frame;
 pub(crate) mod handshake;
 pub(crate) mod http;
 pub(crate) mod proxy;
+#[cfg(test)]
+pub(crate) mod testing;
 pub(crate) mod token;
 pub(crate) mod url;
 pub(crate) mod utf8;

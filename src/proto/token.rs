@@ -93,6 +93,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(crate::proto::testing::deterministic(1024, 7230))]
+
         #[test]
         fn non_tchar_refused(prefix in "[a-z]{0,5}", bad in any::<char>(), suffix in "[a-z]{0,5}") {
             let mut buf = [0u8; 4];

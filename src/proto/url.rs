@@ -298,6 +298,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(crate::proto::testing::deterministic(2048, 80))]
+
         #[test]
         fn any_port_blocked_iff_listed(port in 1u16..) {
             let r = parse(&format!("ws://h:{port}/"), false);

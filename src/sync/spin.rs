@@ -34,6 +34,14 @@ impl Default for Budget {
 }
 
 impl Budget {
+    /// No polling at all: one look, then the sleep (loom models need a deterministic wait).
+    #[cfg(all(loom, test))]
+    pub(crate) fn none() -> Budget {
+        Budget {
+            nanos: AtomicU64::new(0),
+        }
+    }
+
     /// How long to poll next time.
     pub(crate) fn get(&self) -> Duration {
         Duration::from_nanos(self.nanos.load(Ordering::Relaxed))
