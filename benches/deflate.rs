@@ -7,7 +7,7 @@
 //! cargo bench --bench deflate -- recv                 # scenarios whose name contains "recv"
 //! cargo bench --bench deflate -- --quick              # N = 10,000, 3 rounds: a fast look
 //! cargo bench --bench deflate -- --n=50000 --rounds=5
-//! cargo bench --bench deflate -- send --levels=1,7,8  # extra wsync rows at these levels
+//! cargo bench --bench deflate -- send --levels=1,8    # extra wsync rows (default 1,6)
 //! cargo bench --bench deflate -- =send-ws --only=wsync  # one scenario, one client: profiling
 //! ```
 //!
@@ -34,8 +34,8 @@
 //!
 //! The clients: Node's `ws` client (`tests/peers/client_ws.js`, perMessageDeflate at its
 //! defaults: zlib level 6, memLevel 8) and wsync (this binary run again with `--client=...`),
-//! with compression at its default, at `level(1)` (sending only: the level is the sender's;
-//! `--levels=` for others), and both without compression as the baseline. Each client runs in
+//! with compression at its default, at `level(1)` and `level(6)` (sending only: the level is
+//! the sender's; `--levels=` for others), and both without compression as the baseline. Each client runs in
 //! a process of its own and reports its own CPU time (getrusage / `process.cpuUsage()`: all its threads, zlib's thread
 //! pool for `ws` included) from just before it connects to the N-th message (receiving) or the
 //! server's "done" (sending), so that neither the server's CPU nor this process's is counted.
@@ -1123,7 +1123,7 @@ fn main() {
     let mut client = None;
     let mut url = String::new();
     let mut level = Level::Default;
-    let mut extra_levels = vec![1u32];
+    let mut extra_levels = vec![1u32, 6];
     for a in std::env::args().skip(1) {
         if let Some(v) = a.strip_prefix("--client=") {
             client = Some(match v {
