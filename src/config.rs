@@ -127,12 +127,11 @@ const RESERVED_HEADERS: &[&str] = &[
 
 /// Default for [`Compression::level`]: 7, zlib-rs's level closest to what browsers and Node's
 /// `ws` send at zlib's default level, 6. zlib-rs (wsync's zlib) numbers its levels as zlib-ng
-/// does: 1 uses static Huffman codes only, 3 to 6 a faster matcher than zlib's ("medium", about
-/// 3 % more bytes than zlib's 6 on JSON) and 7 to 9 zlib's lazy matching. On ~530-byte
-/// market-data JSON messages, zlib-rs at 7 takes 2 % fewer bytes than zlib at 6 for about 10 %
-/// less CPU; zlib-rs at 6 would take 3 % more bytes than zlib, for a fifth less CPU than at 7
-/// (`cargo bench --bench deflate -- codec`). Level 1 costs several times less CPU per message
-/// for about a third more bytes.
+/// does: 1 uses static Huffman codes only, 3 to 6 a faster matcher than zlib's ("medium"), which
+/// leaves JSON a little larger than zlib's 6, and 7 to 9 zlib's lazy matching. At 7, wsync's
+/// messages are no larger than a browser's, for less CPU than zlib takes at 6; level 1 costs
+/// several times less CPU per message for noticeably more bytes (PERFORMANCE.md has the
+/// figures; `cargo bench --bench deflate -- codec` measures them).
 pub const DEFAULT_COMPRESSION_LEVEL: u32 = 7;
 
 /// The settings of permessage-deflate (RFC 7692), for [`Builder::compression`](crate::Builder::compression).
