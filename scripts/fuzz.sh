@@ -13,6 +13,10 @@ seconds=${1:-30}
 shift || true
 cache=${WSYNC_FUZZ_CACHE:-$HOME/.cache/wsync-fuzz}
 mkdir -p "$cache"
+# One run at a time per cache: another clone's build would replace the targets' binaries
+# between this one's build and its runs.
+exec 9>"$cache/lock"
+flock 9
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "installing cargo-fuzz"
@@ -43,7 +47,7 @@ for t in "${targets[@]}"; do
         exit 1
     fi
     # The last status line and the totals: executions, coverage (cov: edges, ft: features).
-    grep -E '^#[0-9]+ +(DONE|pulse|NEW|REDUCE)' "$log" | tail -n 1
-    grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' "$log" | tr '\n' ' '
+    grep -E '^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE)' "$log" | tail -n 1 || true
+    grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' "$log" | tr '\n' ' ' || true
     echo
 done

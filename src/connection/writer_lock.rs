@@ -411,6 +411,24 @@ mod tests {
         assert_eq!(next(&mut peer), (opcode::PING, b"after".to_vec()));
     }
 
+    /// Beyond the limit the oldest pong goes, never our own ping: pings are not answers that a
+    /// later pong replaces.
+    #[test]
+    fn a_ping_flood_never_drops_our_ping() {
+        let (lock, mut peer) = pair();
+        let held = lock.lock();
+        lock.ping(b"ours");
+        let pongs = MAX_WAITING_PONGS as u32;
+        for i in 0..pongs {
+            lock.pong(&i.to_be_bytes());
+        }
+        drop(held);
+        assert_eq!(next(&mut peer), (opcode::PING, b"ours".to_vec()));
+        for i in 1..pongs {
+            assert_eq!(next(&mut peer), (opcode::PONG, i.to_be_bytes().to_vec()));
+        }
+    }
+
     #[test]
     fn pongs_from_another_thread_while_held_are_never_stranded() {
         // However the release and the pong interleave, every pong gets out.

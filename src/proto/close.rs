@@ -253,6 +253,19 @@ mod tests {
         );
     }
 
+    /// Found by the `close_payload` fuzz target: the decoder of a close body leaves its length
+    /// to the frame decoder (a control frame has at most 125 bytes) and takes all the rest as
+    /// the reason.
+    #[test]
+    fn the_whole_rest_is_the_reason() {
+        let mut body = vec![0x03, 0xf0];
+        body.extend([b'-'; 127]);
+        assert_eq!(
+            decode_close_payload(&body),
+            Ok(Some((1008, "-".repeat(127))))
+        );
+    }
+
     #[test]
     fn decode_cases() {
         assert_eq!(decode_close_payload(&[]), Ok(None));

@@ -1183,7 +1183,7 @@ mod tests {
         }
 
         /// A compressed message whose last frame is empty ends with that frame's header, even
-        /// at the end of a read.
+        /// at the end of a read, and leaves the decoder between frames.
         #[test]
         fn an_empty_last_frame_ends_a_compressed_message_at_once() {
             let z = &deflate(&[b"abc"])[0];
@@ -1198,6 +1198,12 @@ mod tests {
             assert_eq!(
                 out(item.expect("the message"), &mut sink),
                 Out::Message(Message::Text("abc".into()))
+            );
+            // And the decoder is between frames: what follows is a frame of its own.
+            let ping = frame(true, opcode::PING, b"next");
+            assert_eq!(
+                decode_into(&mut d, &mut sink, &ping),
+                Ok(vec![Out::Ping(b"next".to_vec())])
             );
         }
 

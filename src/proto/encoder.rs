@@ -189,6 +189,33 @@ mod tests {
         );
     }
 
+    /// Room for exactly the header takes the header: an empty frame is then done, a longer
+    /// one goes on with its payload at the next call.
+    #[test]
+    fn room_for_exactly_the_header_takes_it() {
+        let empty = Fragment {
+            fin: true,
+            rsv1: false,
+            opcode: opcode::PING,
+            payload: &[],
+        };
+        let mut enc = FrameEncoder::new(empty, [1, 2, 3, 4]);
+        let mut out = [0u8; 6];
+        assert_eq!(enc.encode(&mut out), 6);
+        assert!(enc.is_done());
+        assert_eq!(out, [0x89, 0x80, 1, 2, 3, 4]);
+        let long = Fragment {
+            fin: true,
+            rsv1: false,
+            opcode: opcode::BINARY,
+            payload: &[0; 70_000],
+        };
+        let mut enc = FrameEncoder::new(long, [9; 4]);
+        assert_eq!(enc.encode(&mut [0u8; 14]), 14);
+        assert_eq!(enc.remaining(), 70_000);
+        assert!(!enc.is_done());
+    }
+
     #[test]
     fn fragments_cover_the_message_in_order() {
         let data: Vec<u8> = (0..10u8).collect();

@@ -446,6 +446,48 @@ mod tests {
         );
     }
 
+    /// The capacity estimate is tight: every part of the request counts once, so that the
+    /// buffer is allocated once and not much larger than the request.
+    #[test]
+    fn request_capacity_is_tight() {
+        let long = Target {
+            url: url::Url::parse("ws://example.com/").unwrap(),
+            secure: false,
+            host: "h".repeat(200),
+            port: 80,
+            host_header: "h".repeat(200),
+            resource: format!("/{}", "r".repeat(300)),
+        };
+        let protocols: Vec<String> = (0..20).map(|i| format!("protocol{i:02}")).collect();
+        let headers: Vec<(String, String)> = (0..20)
+            .map(|i| (format!("X-Header-{i:02}"), "v".repeat(20)))
+            .collect();
+        let extensions = format!("permessage-deflate; {}", "x".repeat(100));
+        for req in [
+            request(&long, &protocols, &headers, Some(&extensions)),
+            request(&long, &[], &[], None),
+            request(&target(), &[], &[], None),
+        ] {
+            let (len, capacity) = (req.bytes.len(), req.bytes.capacity());
+            assert!(
+                len <= capacity && capacity <= len + 64,
+                "{len} bytes in {capacity}"
+            );
+        }
+    }
+
+    /// A backslash escapes the next character inside a quoted value only: an escaped quote
+    /// does not end the value, and outside quotes a backslash is a character like another.
+    #[test]
+    fn extension_names_with_escapes() {
+        let names: Vec<&str> = extension_names(r#"a; p="x\",y", b"#).collect();
+        assert_eq!(names, ["a", "b"]);
+        let names: Vec<&str> = extension_names(r#"a; p="x\\", b"#).collect();
+        assert_eq!(names, ["a", "b"]);
+        let names: Vec<&str> = extension_names(r"x\, y").collect();
+        assert_eq!(names, [r"x\", "y"]);
+    }
+
     #[test]
     fn keys_are_fresh_and_16_bytes() {
         let a = key_of(&request(&target(), &[], &[], None));

@@ -1846,4 +1846,51 @@ mod tests {
             let _ = no_proxy_matches(&s, &host, port);
         }
     }
+
+    /// A name of exactly 255 bytes is the longest a SOCKS5 request carries: it passes.
+    #[test]
+    fn socks5h_takes_a_target_name_of_255_bytes() {
+        let name = format!("{}.example", "a".repeat(247));
+        assert_eq!(name.len(), 255);
+        let target = parse_target(&format!("ws://{name}/"), false).unwrap();
+        let socks5h = parse_ok("socks5h://s");
+        assert!(route(Some(&socks5h), true, &target, env_of(&[])).is_ok());
+    }
+
+    /// A bracketed IPv6 entry of `NO_PROXY` without a port matches the address at any port.
+    #[test]
+    fn no_proxy_bracketed_ipv6_without_a_port() {
+        assert!(no_proxy_matches("[::1]", "[::1]", 9001));
+        assert!(no_proxy_matches("other, [::1]", "::1", 80));
+        assert!(!no_proxy_matches("[::1]", "::2", 80));
+    }
+
+    /// Survivors of mutation testing: the refusals say why, and only an RFC 3986 scheme before
+    /// "://" counts as the proxy's scheme.
+    #[test]
+    fn refusals_say_why_and_only_a_scheme_is_a_scheme() {
+        for (scheme, why) in [
+            ("https", "TLS"),
+            ("socks4", "SOCKS4"),
+            ("socks4a", "SOCKS4"),
+        ] {
+            let shown = BadProxy::UnsupportedScheme(scheme.into()).to_string();
+            assert!(shown.contains(why), "{shown}");
+        }
+        assert!(!BadProxy::UnsupportedScheme("ftp".into())
+            .to_string()
+            .contains("supported)"));
+        // Not schemes (a digit first, a `_`, a `:`): a scheme-less proxy whose URL goes on.
+        for url in ["9x://proxy:3128", "a_b://proxy:3128"] {
+            assert_eq!(
+                Proxy::parse(url),
+                Err(BadProxy::UnexpectedComponent("path")),
+                "{url}"
+            );
+        }
+        assert!(matches!(
+            Proxy::parse("user:pa://ss@proxy:3128"),
+            Err(BadProxy::Syntax(_))
+        ));
+    }
 }

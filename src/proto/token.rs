@@ -92,6 +92,15 @@ mod tests {
         }
     }
 
+    /// Only control characters are refused: a space, the first character that is not one, and
+    /// everything above it but DEL pass.
+    #[test]
+    fn field_values_refuse_control_characters_only() {
+        assert!(is_field_value("a b"));
+        assert!(is_field_value("~ \u{80} é"));
+        assert!(!is_field_value("\u{1f}"));
+    }
+
     proptest! {
         #![proptest_config(crate::proto::testing::deterministic(1024, 7230))]
 
