@@ -125,10 +125,14 @@ const RESERVED_HEADERS: &[&str] = &[
     "transfer-encoding",
 ];
 
-/// Default for [`Compression::level`]: 6, zlib's default, the level browsers and Node's `ws`
-/// compress at. Level 1 costs several times less CPU per message for somewhat more bytes on the
-/// wire (see PERFORMANCE.md).
-pub const DEFAULT_COMPRESSION_LEVEL: u32 = 6;
+/// Default for [`Compression::level`]: 7, zlib-rs's level closest to what browsers and Node's
+/// `ws` send at zlib's default level, 6. zlib-rs (wsync's zlib) numbers its levels as zlib-ng
+/// does: 1 uses static Huffman codes only, 3 to 6 a faster matcher than zlib's ("medium"), which
+/// leaves JSON a little larger than zlib's 6, and 7 to 9 zlib's lazy matching. At 7, wsync's
+/// messages are no larger than a browser's, for less CPU than zlib takes at 6; level 1 costs
+/// several times less CPU per message for noticeably more bytes (PERFORMANCE.md has the
+/// figures; `cargo bench --bench deflate -- codec` measures them).
+pub const DEFAULT_COMPRESSION_LEVEL: u32 = 7;
 
 /// The settings of permessage-deflate (RFC 7692), for [`Builder::compression`](crate::Builder::compression).
 ///
@@ -203,8 +207,9 @@ impl Compression {
         self
     }
 
-    /// The zlib compression level of our messages, 0 (stored, no compression) to 9 (smallest).
-    /// Default: [`DEFAULT_COMPRESSION_LEVEL`].
+    /// The compression level of our messages, 0 (stored, no compression) to 9, as zlib-rs
+    /// numbers them (see [`DEFAULT_COMPRESSION_LEVEL`], the default, for how they differ from
+    /// zlib's).
     pub fn level(mut self, level: u32) -> Compression {
         self.level = level;
         self

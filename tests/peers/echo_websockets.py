@@ -44,6 +44,9 @@ def parse_args():
                    help="echo each message in N fragments (default 1: unfragmented)")
     p.add_argument("--feed", type=int, metavar="N",
                    help="send N JSON messages (see feed_message), then close with 1000")
+    p.add_argument("--feed-shape", choices=["tick", "market"], default="tick",
+                   help="the --feed messages: tick (feed_message, ~190 B, the default) or "
+                        "market (market_message, ~530 B, for the benchmarks)")
     return p.parse_args()
 
 
@@ -56,6 +59,53 @@ def feed_message(i):
         '{"type":"ticker","sequence":%d,"product_id":"BTC-USD","price":"%d.%02d",'
         '"size":"0.%04d","side":"%s","time":"2026-01-01T00:00:%02d.%06dZ"}'
         % (i, price // 100, price % 100, size, side, i // 1_000_000 % 60, i % 1_000_000)
+    )
+
+
+def _mix(i, k):
+    """A 32-bit hash of (i, k), as market.js's `mix`."""
+    m = 0xFFFFFFFF
+    x = (i * 0x9E3779B1 + (k + 1) * 0x85EBCA77) & m
+    x ^= x >> 16
+    x = (x * 0x7FEB352D) & m
+    x ^= x >> 15
+    x = (x * 0x846CA68B) & m
+    return x ^ (x >> 16)
+
+
+def _dec(v, scale):
+    """`v` / 10^scale with `scale` decimals."""
+    return "%d.%0*d" % (v // 10**scale, scale, v % 10**scale)
+
+
+def market_message(i):
+    """The i-th message of --feed-shape market: a ticker message of ~530 B, the same bytes as
+    marketMessage in market.js (which describes it) and `market` in benches/deflate.rs."""
+    price = 6_500_000 + _mix(i, 0) % 20_000
+    bid = price - 1 - _mix(i, 1) % 5
+    ask = price + 1 + _mix(i, 2) % 5
+
+    def level(at, k):
+        return '["%s","%s"]' % (_dec(at, 2), _dec(_mix(i, k) % 300_000_000, 8))
+
+    bids = ",".join(level(bid - j * (1 + _mix(i, 10 + j) % 3), 30 + j) for j in range(2))
+    asks = ",".join(level(ask + j * (1 + _mix(i, 20 + j) % 3), 35 + j) for j in range(2))
+    return (
+        '{"type":"ticker","sequence":%d,"product_id":"BTC-USD","price":"%s",'
+        '"open_24h":"64210.55","volume_24h":"%s","low_24h":"63877.01","high_24h":"65312.99",'
+        '"volume_30d":"%s","best_bid":"%s","best_bid_size":"%s","best_ask":"%s",'
+        '"best_ask_size":"%s","side":"%s","time":"2026-01-01T%02d:%02d:%02d.%06dZ",'
+        '"trade_id":%d,"last_size":"%s","bids":[%s],"asks":[%s]}'
+    ) % (
+        37_475_248_783 + i, _dec(price, 2),
+        _dec(1_200_000_000_000 + i * 7919 % 100_000_000, 8),
+        _dec(98_000_000_000_000 + i * 104_729 % 1_000_000_000, 8),
+        _dec(bid, 2), _dec(_mix(i, 3) % 300_000_000, 8),
+        _dec(ask, 2), _dec(_mix(i, 4) % 300_000_000, 8),
+        "buy" if _mix(i, 5) & 1 else "sell",
+        i // 3_600_000 % 24, i // 60_000 % 60, i // 1000 % 60,
+        i % 1000 * 1000 + _mix(i, 6) % 1000,
+        370_843_401 + i, _dec(_mix(i, 7) % 100_000_000, 8), bids, asks,
     )
 
 
@@ -86,8 +136,9 @@ async def main():
     async def handler(ws):
         try:
             if args.feed is not None:
+                make = market_message if args.feed_shape == "market" else feed_message
                 for i in range(args.feed):
-                    await ws.send(feed_message(i))
+                    await ws.send(make(i))
                 await ws.close(1000, "feed done")
                 return
             async for message in ws:

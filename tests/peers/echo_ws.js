@@ -5,7 +5,7 @@
 // (scripts/peers.sh installs `ws` there.) It listens on 127.0.0.1 on a port the system picks
 // and prints that port, alone, on its first line of standard output. Each connection echoes
 // every message, text as text and binary as binary, until the client closes; with --feed it
-// sends messages of its own instead. The server exits when its standard input closes (so it
+// sends messages of its own instead, and with --sink it counts the client's. The server exits when its standard input closes (so it
 // never outlives the test that started it) or on SIGTERM or SIGINT.
 //
 // Options (as echo_websockets.py's):
@@ -19,10 +19,16 @@
 //   --compress-min N                 echo messages shorter than N bytes uncompressed (RSV1
 //                                    clear), whatever the context takeover (default 0)
 //   --feed N                         send N JSON messages (see feedMessage), then close 1000
+//   --feed-shape tick|market         the --feed messages: tick (feedMessage, ~190 B, the
+//                                    default) or market (market.js, ~530 B, for benchmarks)
+//   --sink N                         echo nothing: count the client's data messages and their
+//                                    bytes; once N have come, send the text message
+//                                    "done BYTES" and close 1000 (benches/deflate.rs)
 // Without a window option `ws` accepts the windows the client asks for.
 'use strict';
 
 const { WebSocketServer } = require('ws');
+const { marketMessage } = require('./market');
 
 function usage(why) {
   process.stderr.write(`echo_ws.js: ${why}\n`);
@@ -38,7 +44,9 @@ function parseArgs(argv) {
     clientMaxWindowBits: undefined,
     fragments: 1,
     compressMin: 0,
-    feed: undefined
+    feed: undefined,
+    feedShape: 'tick',
+    sink: undefined
   };
   const int = (name, value) => {
     const n = Number(value);
@@ -79,6 +87,15 @@ function parseArgs(argv) {
       case '--feed':
         args.feed = int(a, value());
         break;
+      case '--feed-shape': {
+        const v = value();
+        if (v !== 'tick' && v !== 'market') usage(`--feed-shape tick|market, got ${v}`);
+        args.feedShape = v;
+        break;
+      }
+      case '--sink':
+        args.sink = int(a, value());
+        break;
       default:
         usage(`unknown option ${a}`);
     }
@@ -116,13 +133,13 @@ function sendFragments(ws, data, isBinary, n, compress) {
 
 // Sends the --feed messages, waiting for the socket every 1000 messages so that memory stays
 // bounded however many there are, then closes.
-async function feed(ws, n) {
+async function feed(ws, n, make) {
   for (let i = 0; i < n; i++) {
     if (ws.readyState !== ws.OPEN) return;
     if (i % 1000 === 999) {
-      await new Promise((resolve) => ws.send(feedMessage(i), resolve));
+      await new Promise((resolve) => ws.send(make(i), resolve));
     } else {
-      ws.send(feedMessage(i));
+      ws.send(make(i));
     }
   }
   ws.close(1000, 'feed done');
@@ -156,7 +173,21 @@ function main() {
   server.on('connection', (ws) => {
     ws.on('error', (err) => process.stderr.write(`echo_ws.js: connection: ${err.message}\n`));
     if (args.feed !== undefined) {
-      feed(ws, args.feed).catch((err) => process.stderr.write(`echo_ws.js: feed: ${err}\n`));
+      const make = args.feedShape === 'market' ? marketMessage : feedMessage;
+      feed(ws, args.feed, make).catch((err) => process.stderr.write(`echo_ws.js: feed: ${err}\n`));
+      return;
+    }
+    if (args.sink !== undefined) {
+      let count = 0;
+      let bytes = 0;
+      ws.on('message', (data) => {
+        count += 1;
+        bytes += data.length;
+        if (count === args.sink) {
+          ws.send(`done ${bytes}`);
+          ws.close(1000, 'sink done');
+        }
+      });
       return;
     }
     ws.on('message', (data, isBinary) =>
