@@ -466,6 +466,28 @@ mod tests {
         assert!(out.capacity() <= limit + 1);
     }
 
+    /// The output grows from 4 KiB, and a message many steps long comes out whole, also when
+    /// zlib has taken all its input long before it has written all its output.
+    #[test]
+    fn output_grows_in_steps_and_nothing_is_left_behind() {
+        let mut inf = Inflater::new(15, false);
+        let mut out = Vec::new();
+        let hello = [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+        inf.inflate(&hello, &mut out, 1 << 20).unwrap();
+        assert_eq!(out.capacity(), 4096);
+        inf.finish(&mut out, 1 << 20).unwrap();
+        assert_eq!(out, b"Hello");
+        let zeros = vec![0u8; 1 << 20];
+        let z = &compress_messages(&[&zeros], 15, false)[0];
+        assert!(z.len() < 2048, "{}", z.len());
+        let mut inf = Inflater::new(15, false);
+        assert_eq!(inflate_one(&mut inf, z, 1 << 20).unwrap(), zeros);
+        let mut inf = Inflater::new(15, false);
+        let mut out = Vec::new();
+        inf.inflate(z, &mut out, 1 << 20).unwrap();
+        assert_eq!(out.len(), zeros.len(), "all of it before the trailer");
+    }
+
     /// Context takeover: later messages refer back to earlier ones and come out right.
     #[test]
     fn context_takeover_across_messages() {
