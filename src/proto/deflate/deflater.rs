@@ -103,7 +103,6 @@ mod tests {
     use crate::config::DEFAULT_COMPRESSION_LEVEL;
     use crate::proto::deflate::inflater::Inflater;
     use proptest::prelude::*;
-    use proptest::test_runner::{RngAlgorithm, RngSeed};
 
     /// Inflates one whole compressed message.
     fn inflate(inf: &mut Inflater, payload: &[u8]) -> Vec<u8> {
@@ -111,6 +110,22 @@ mod tests {
         inf.inflate(payload, &mut out, usize::MAX).unwrap();
         inf.finish(&mut out, usize::MAX).unwrap();
         out
+    }
+
+    /// The compressed sizes of the first `n` JSON messages at `level`, each checked to inflate
+    /// back whole, with context takeover or not (`nct`).
+    fn json_sizes(level: u32, nct: bool, n: u64) -> Vec<usize> {
+        let mut d = Deflater::new(15, nct, level);
+        let mut inf = Inflater::new(15, nct);
+        (0..n)
+            .map(|i| {
+                let m = json(i);
+                let mut out = Vec::new();
+                d.compress(&m, &mut out);
+                assert_eq!(inflate(&mut inf, &out), m);
+                out.len()
+            })
+            .collect()
     }
 
     /// A market-data-like JSON message, varied by `i`.
@@ -278,21 +293,8 @@ mod tests {
     /// without it they do not.
     #[test]
     fn context_takeover_shrinks_later_messages() {
-        let sizes = |nct: bool| -> Vec<usize> {
-            let mut d = Deflater::new(15, nct, 6);
-            let mut inf = Inflater::new(15, nct);
-            (0..200u64)
-                .map(|i| {
-                    let m = json(i);
-                    let mut out = Vec::new();
-                    d.compress(&m, &mut out);
-                    assert_eq!(inflate(&mut inf, &out), m);
-                    out.len()
-                })
-                .collect()
-        };
-        let take = sizes(false);
-        let fresh = sizes(true);
+        let take = json_sizes(6, false, 200);
+        let fresh = json_sizes(6, true, 200);
         let tail = |v: &[usize]| v[100..].iter().sum::<usize>();
         assert!(take[199] < take[0] / 2, "{} then {}", take[0], take[199]);
         assert!(
@@ -327,19 +329,7 @@ mod tests {
     /// the level of browsers and Node's `ws` (measured in `benches/deflate.rs`).
     #[test]
     fn default_level_compresses_json_smaller_than_level_6() {
-        let total = |level: u32| -> usize {
-            let mut d = Deflater::new(15, false, level);
-            let mut inf = Inflater::new(15, false);
-            (0..3000u64)
-                .map(|i| {
-                    let m = json(i);
-                    let mut out = Vec::new();
-                    d.compress(&m, &mut out);
-                    assert_eq!(inflate(&mut inf, &out), m);
-                    out.len()
-                })
-                .sum()
-        };
+        let total = |level: u32| -> usize { json_sizes(level, false, 3000).iter().sum() };
         let (default, six) = (total(DEFAULT_COMPRESSION_LEVEL), total(6));
         assert!(default < six, "default {default} bytes, level 6 {six}");
     }
@@ -363,13 +353,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig {
-            cases: 256,
-            failure_persistence: None,
-            rng_algorithm: RngAlgorithm::ChaCha,
-            rng_seed: RngSeed::Fixed(7692),
-            ..ProptestConfig::default()
-        })]
+        #![proptest_config(crate::proto::testing::deterministic(256, 7692))]
 
         /// Messages compressed here and cut into frames anywhere inflate back whole, whatever
         /// the window, level and takeover mode.

@@ -221,7 +221,6 @@ mod tests {
     use super::*;
     use flate2::{Compress, Compression, FlushCompress};
     use proptest::prelude::*;
-    use proptest::test_runner::{RngAlgorithm, RngSeed};
 
     /// Compresses each message with one raw stream as a permessage-deflate sender does: a sync
     /// flush per message, its 4-byte trailer removed, and a fresh stream per message when
@@ -280,18 +279,6 @@ mod tests {
         }
         v.truncate(n);
         v
-    }
-
-    /// The deterministic proptest configuration: fixed case count and seed, no persistence
-    /// file, so that a failure reproduces on every run.
-    fn config() -> ProptestConfig {
-        ProptestConfig {
-            cases: 256,
-            failure_persistence: None,
-            rng_algorithm: RngAlgorithm::ChaCha,
-            rng_seed: RngSeed::Fixed(7692),
-            ..ProptestConfig::default()
-        }
     }
 
     /// RFC 7692 §7.2.3.1: "Hello" in one compressed block.
@@ -617,7 +604,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(config())]
+        #![proptest_config(crate::proto::testing::deterministic(256, 7692))]
 
         /// However the payloads are cut into frames, and whatever the takeover mode, the
         /// messages come out whole.
