@@ -168,7 +168,9 @@ impl Builder {
         self
     }
 
-    /// The stack size of the reader thread; at least 32 KiB.
+    /// The stack size of the reader thread; at least 32 KiB. The thread that opens the
+    /// connection before it (name resolution, proxy, TLS, handshake) and then ends gets eight
+    /// times as much: only address space, of which an idle connection keeps nothing.
     /// Default: [`DEFAULT_READER_STACK_SIZE`](crate::DEFAULT_READER_STACK_SIZE).
     pub fn reader_stack_size(mut self, bytes: usize) -> Builder {
         self.config.reader_stack_size = bytes;

@@ -35,11 +35,38 @@ pub struct WebSocket {
     /// Batches of events, one per read of the reader thread.
     events: Receiver<Batch>,
     /// Batches taken from the channel whose events are not all returned yet.
-    pending: Mutex<VecDeque<Batch>>,
+    pending: Mutex<Pending>,
     /// Where emptied batches go back to the reader thread, to be filled again.
     pool: Arc<Pool>,
     /// How long a receive polls for a batch before it sleeps.
     spin: spin::Budget,
+}
+
+/// The batches taken from the channel and not yet emptied, in order. Nearly always one at most;
+/// more only when threads receive at once, each having taken a batch while the lock was free.
+/// The first is held inline, so that an idle connection's handle holds no queue's memory.
+#[derive(Default)]
+struct Pending {
+    front: Option<Batch>,
+    /// The batches after the first.
+    more: VecDeque<Batch>,
+}
+
+impl Pending {
+    /// Adds a batch after those pending.
+    fn push(&mut self, batch: Batch) {
+        match self.front {
+            None => self.front = Some(batch),
+            Some(_) => self.more.push_back(batch),
+        }
+    }
+
+    /// Takes the first batch out; the next one moves up.
+    fn pop(&mut self) -> Option<Batch> {
+        let first = self.front.take();
+        self.front = self.more.pop_front();
+        first
+    }
 }
 
 impl WebSocket {
@@ -49,7 +76,7 @@ impl WebSocket {
         Ok(WebSocket {
             connection: started.connection,
             events: started.events,
-            pending: Mutex::new(VecDeque::new()),
+            pending: Mutex::new(Pending::default()),
             pool: started.pool,
             spin: spin::Budget::default(),
         })
@@ -210,7 +237,7 @@ impl WebSocket {
             }
             let batch = got?;
             let mut pending = self.pending();
-            pending.push_back(batch);
+            pending.push(batch);
             // Batches are never sent empty, so this always finds one.
             if let Some(event) = self.take(&mut pending) {
                 self.connection.progress.took(ask);
@@ -221,12 +248,12 @@ impl WebSocket {
 
     /// Takes the first event at hand. A batch goes back to the reader thread as soon as its
     /// last event is taken, so that the reader fills it again instead of allocating.
-    fn take(&self, pending: &mut VecDeque<Batch>) -> Option<Event> {
+    fn take(&self, pending: &mut Pending) -> Option<Event> {
         loop {
-            let batch = pending.front_mut()?;
+            let batch = pending.front.as_mut()?;
             let event = batch.next();
             if batch.is_empty() {
-                if let Some(done) = pending.pop_front() {
+                if let Some(done) = pending.pop() {
                     self.pool.put(done);
                 }
             }
@@ -250,7 +277,7 @@ impl WebSocket {
     }
 
     /// The events at hand, locked.
-    fn pending(&self) -> MutexGuard<'_, VecDeque<Batch>> {
+    fn pending(&self) -> MutexGuard<'_, Pending> {
         lock(&self.pending)
     }
 
@@ -351,10 +378,44 @@ impl Drop for WebSocket {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::CloseEvent;
 
     #[test]
     fn the_handle_is_send_and_sync() {
         fn check<T: Send + Sync>() {}
         check::<WebSocket>();
+    }
+
+    /// A batch holding one close event with `code`.
+    fn batch(code: u16) -> Batch {
+        let mut b = Batch::default();
+        b.push_event(Event::Close(CloseEvent {
+            code,
+            reason: String::new(),
+            was_clean: true,
+        }));
+        b
+    }
+
+    fn code(b: Option<Batch>) -> Option<u16> {
+        match b?.next() {
+            Some(Event::Close(c)) => Some(c.code),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn pending_batches_come_out_in_order_and_one_needs_no_queue() {
+        let mut p = Pending::default();
+        p.push(batch(1));
+        assert_eq!(p.more.capacity(), 0, "one batch is held inline");
+        p.push(batch(2));
+        p.push(batch(3));
+        assert_eq!(code(p.pop()), Some(1));
+        p.push(batch(4));
+        assert_eq!(code(p.pop()), Some(2));
+        assert_eq!(code(p.pop()), Some(3));
+        assert_eq!(code(p.pop()), Some(4));
+        assert!(p.pop().is_none() && p.front.is_none());
     }
 }

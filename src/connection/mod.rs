@@ -1,10 +1,11 @@
 //! One connection's I/O edge: the threads that read and write its socket, and the state they
 //! share with the handle.
 //!
-//! - [`open`]: DNS, TCP, TLS and the opening handshake's I/O, on the reader thread;
+//! - [`open`]: DNS, TCP, TLS and the opening handshake's I/O, on the opener thread;
 //! - [`proxy`]: choosing the proxy (the builder's or the environment's) when the socket is
-//!   built, and the tunnel through it, on the reader thread before TLS;
-//! - [`reader`]: the reader thread, the only one that reads the socket and emits events, and
+//!   built, and the tunnel through it, on the opener thread before TLS;
+//! - [`reader`]: the opener thread, which runs [`open`], and then the reader thread, the only
+//!   ones that read the socket and emit events, and
 //!   [`keepalive`], whose pings it times with its read timeout;
 //! - [`send`]: `send`, `send_batch` and `close`, on the callers' threads;
 //! - [`writer`] and [`writer_lock`]: whole frames onto the socket, one thread at a time, and

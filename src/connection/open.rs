@@ -1,4 +1,4 @@
-//! Opening a connection, on the reader thread: DNS, TCP, the proxy's tunnel when there is a
+//! Opening a connection, on the opener thread ([`super::reader`]): DNS, TCP, the proxy's tunnel when there is a
 //! proxy ([`super::proxy`]), TLS, and the opening handshake's I/O (the request and the
 //! response's rules are [`crate::proto::handshake`]'s).
 

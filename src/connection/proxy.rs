@@ -1,5 +1,5 @@
 //! Proxies at the I/O edge: choosing the proxy when the socket is built (the only place that
-//! reads the environment), and opening the tunnel through it on the reader thread, blocking,
+//! reads the environment), and opening the tunnel through it on the opener thread, blocking,
 //! bounded by the handshake deadline. The URLs, the environment's rules and the bytes on the
 //! wire are [`crate::proto::proxy`]'s.
 //!

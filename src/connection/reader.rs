@@ -1,11 +1,12 @@
-//! The reader thread: opens the connection, then reads, decodes and reports events until the
-//! connection ends. It is the only thread that reads the socket and the only one that emits
-//! events, so events come in order and `Close` is always the last. It never writes to the
-//! socket while waiting on a sender: pongs go through the writer lock's hand-off, and its close
-//! frames wait for the writer at most the close timeout.
+//! The connection's threads: the opener, which opens the connection (or reports why it could
+//! not), then starts the reader, which reads, decodes and reports events until the connection
+//! ends. One after the other, never both at once, they are the only threads that read the
+//! socket and the only ones that emit events, so events come in order and `Close` is always the
+//! last. The reader never writes to the socket while waiting on a sender: pongs go through the
+//! writer lock's hand-off, and its close frames wait for the writer at most the close timeout.
 
 use std::io;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
@@ -20,7 +21,7 @@ use crate::error::{Error, Timeout};
 use crate::event::{CloseEvent, Event, PongEvent, ReadyState};
 use crate::proto::close::close_payload;
 use crate::proto::decoder::{Decoder, Item};
-use crate::sync::timer;
+use crate::sync::{lock, timer};
 use crate::transport::{self, ReadHalf};
 
 /// The read buffer's size. It holds hundreds of small frames per read; the payload of a larger
@@ -37,17 +38,41 @@ const DIRECT_MIN: u64 = READ_BUF as u64;
 /// as it arrives.
 const TEXT_STEP: u64 = 64 * 1024;
 
-/// Starts the reader thread.
+/// Starts the connection's threads: the opener, which hands the open connection to the reader.
+///
+/// Two threads, one after the other, so that the deep stacks of name resolution, the proxy's
+/// tunnel, TLS and the handshake go when the opener ends: the reader's stack, which stays for
+/// the connection's life, keeps only the pages its read loop touches.
 pub(crate) fn spawn(
     connection: Arc<Connection>,
     setup: Setup,
     tx: Sender<Batch>,
 ) -> io::Result<()> {
+    thread(
+        "wsync-open",
+        opener_stack_size(setup.config.reader_stack_size),
+    )
+    .spawn(move || open_then_read(connection, setup, tx))
+    .map(drop)
+}
+
+/// The opener's stack: [`OPENER_STACK_FACTOR`] times the reader's.
+fn opener_stack_size(reader: usize) -> usize {
+    reader.saturating_mul(OPENER_STACK_FACTOR)
+}
+
+/// How much larger the opener's stack is than the reader's: room for name resolution and TLS,
+/// and more than four times the reader's, so that glibc, which hands a new thread a cached stack
+/// of an ended one only if it is at most four times the size asked for, never gives a reader
+/// the stack of an ended opener with the pages it touched still resident. Only address space:
+/// the pages an opener does not touch cost nothing.
+const OPENER_STACK_FACTOR: usize = 8;
+
+/// A thread builder with the connection's name and stack size.
+fn thread(name: &str, stack_size: usize) -> std::thread::Builder {
     std::thread::Builder::new()
-        .name("wsync-reader".into())
-        .stack_size(setup.config.reader_stack_size)
-        .spawn(move || run(connection, setup, tx))
-        .map(drop)
+        .name(name.into())
+        .stack_size(stack_size)
 }
 
 /// Whether a read failed because its timeout passed (the keepalive's).
@@ -67,7 +92,9 @@ fn abnormal() -> CloseEvent {
     }
 }
 
-fn run(connection: Arc<Connection>, setup: Setup, tx: Sender<Batch>) {
+/// The opener thread: opens the connection, then starts the reader (or reads here, should no
+/// thread start), or reports why it could not open.
+fn open_then_read(connection: Arc<Connection>, setup: Setup, tx: Sender<Batch>) {
     let mut events = Outbox::new(tx, setup.pool.clone());
     let opened = open(&connection, &setup).and_then(|read| {
         if connection
@@ -80,7 +107,8 @@ fn run(connection: Arc<Connection>, setup: Setup, tx: Sender<Batch>) {
             Err(Error::Aborted)
         }
     });
-    match opened {
+    let opened = match opened {
+        Ok(opened) => opened,
         Err(e) => {
             let e = match connection.socket.is_aborted() {
                 true => Error::Aborted,
@@ -88,29 +116,82 @@ fn run(connection: Arc<Connection>, setup: Setup, tx: Sender<Batch>) {
             };
             connection.state.set_closed();
             events.end(Some(e), abnormal());
+            connection.socket.finish();
+            return;
         }
-        Ok(opened) => {
-            events.push(Event::Open);
-            events.flush(0);
-            let config = &setup.config;
-            let mut decoder = Decoder::new(config.frame_limit(), config.max_message_size);
-            if let Some(inflater) = opened.inflater {
-                decoder = decoder.with_inflater(inflater);
-            }
-            let mut session = Session {
-                connection: &connection,
-                read: opened.read,
-                buf: Vec::new(),
-                decoder,
-                events,
-                keepalive: Keepalive::new(config.ping_interval, config.pong_timeout),
-                timeout: None,
-                quiet: Duration::ZERO,
-            };
-            session.run(opened.leftover);
+    };
+    // Reported from here, so that the reader allocates nothing while nothing arrives: a thread
+    // that never allocates has no malloc cache of its own.
+    events.push(Event::Open);
+    events.flush(0);
+    let config = &setup.config;
+    let mut decoder = Decoder::new(config.frame_limit(), config.max_message_size);
+    if let Some(inflater) = opened.inflater {
+        decoder = decoder.with_inflater(inflater);
+    }
+    let reading = Reading {
+        connection,
+        read: opened.read,
+        leftover: opened.leftover,
+        decoder,
+        events,
+        keepalive: Keepalive::new(config.ping_interval, config.pong_timeout),
+    };
+    // The setup (the TLS connector, the target, the proxy) is not needed past here.
+    let stack_size = config.reader_stack_size;
+    drop(setup);
+    let slot = Arc::new(Mutex::new(Some(reading)));
+    let theirs = slot.clone();
+    let started = thread("wsync-reader", stack_size).spawn(move || {
+        let reading = lock(&theirs).take();
+        drop(theirs);
+        if let Some(reading) = reading {
+            reading.run();
+        }
+    });
+    // A failed spawn drops its closure unrun, and the connection with it still in the slot.
+    if started.is_err() {
+        if let Some(reading) = lock(&slot).take() {
+            reading.run();
         }
     }
-    connection.socket.finish();
+}
+
+/// An open connection on its way to the reader thread.
+struct Reading {
+    connection: Arc<Connection>,
+    read: ReadHalf,
+    /// Frame bytes that arrived with the handshake response.
+    leftover: Vec<u8>,
+    decoder: Decoder,
+    events: Outbox,
+    keepalive: Keepalive,
+}
+
+impl Reading {
+    /// The reader thread: reads until the connection ends, and reports how.
+    fn run(self) {
+        let Reading {
+            connection,
+            read,
+            leftover,
+            decoder,
+            events,
+            keepalive,
+        } = self;
+        let mut session = Session {
+            connection: &connection,
+            read,
+            buf: Vec::new(),
+            decoder,
+            events,
+            keepalive,
+            timeout: None,
+            quiet: Duration::ZERO,
+        };
+        session.run(leftover);
+        connection.socket.finish();
+    }
 }
 
 /// An open connection, from the reader thread's side.
@@ -564,6 +645,17 @@ mod tests {
             );
             std::thread::sleep(Duration::from_millis(10));
         }
+    }
+
+    #[test]
+    fn an_openers_stack_is_never_reused_for_a_reader() {
+        // glibc reuses an ended thread's stack for a new one asking at least a quarter of it.
+        for reader in [32 << 10, crate::config::DEFAULT_READER_STACK_SIZE, 1 << 20] {
+            let opener = opener_stack_size(reader);
+            assert!(opener / 4 > reader, "{opener} for a reader of {reader}");
+            assert!(opener <= 8 * reader, "only as large as needed");
+        }
+        assert_eq!(opener_stack_size(usize::MAX), usize::MAX);
     }
 
     fn transports() -> Vec<bool> {

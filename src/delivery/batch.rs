@@ -19,6 +19,7 @@ use crate::event::{Event, Message};
 /// Buffers with more room than this are not kept for reuse, nor replaced: a connection that
 /// received a burst of huge messages does not hold on to the memory.
 pub(crate) const MAX_RETAINED: usize = 2 << 20;
+const _: () = assert!(MAX_RETAINED <= u32::MAX as usize, "a refill is 32 bits");
 
 /// A message at least this long that has the buffer to itself becomes the message, with no copy.
 pub(crate) const HANDOVER_MIN: usize = 64 * 1024;
@@ -50,11 +51,13 @@ pub struct Batch {
     /// The payloads of the message slots, back to back; on the reader's side, followed by the
     /// part of a message still being assembled.
     bytes: Vec<u8>,
-    /// The first slot not yet taken.
-    next: usize,
-    /// The capacity of a buffer that was handed over as a message, to be allocated again for the
-    /// reader by the thread that took the message; 0 if none.
-    refill: usize,
+    /// The first slot not yet taken. (This and `refill` are 32 bits, as neither can be larger:
+    /// a batch travels by value, and the event channel holds a slot for each batch it can hold,
+    /// allocated with the connection.)
+    next: u32,
+    /// The capacity of a buffer that was handed over as a message, at most [`MAX_RETAINED`], to
+    /// be allocated again for the reader by the thread that took the message; 0 if none.
+    refill: u32,
     /// The batch's bytes, counted against the read-ahead limit from when the reader sends it
     /// until it is emptied or dropped.
     charge: Option<Charge>,
@@ -63,7 +66,7 @@ pub struct Batch {
 impl Batch {
     /// How many events are left.
     pub fn len(&self) -> usize {
-        self.slots.len() - self.next
+        self.slots.len() - self.next as usize
     }
 
     /// Whether every event has been taken.
@@ -125,7 +128,7 @@ impl Batch {
         self.slots.clear();
         self.next = 0;
         if self.refill > 0 {
-            self.bytes = Vec::with_capacity(std::mem::take(&mut self.refill));
+            self.bytes = Vec::with_capacity(std::mem::take(&mut self.refill) as usize);
         } else if self.bytes.capacity() > MAX_RETAINED {
             self.bytes = Vec::new();
         } else {
@@ -156,10 +159,9 @@ impl Batch {
                 .all(|s| matches!(s, Slot::Event(_)));
         if alone && end >= HANDOVER_MIN {
             let capacity = self.bytes.capacity();
-            self.refill = if capacity <= MAX_RETAINED {
-                capacity
-            } else {
-                0
+            self.refill = match capacity <= MAX_RETAINED {
+                true => capacity as u32,
+                false => 0,
             };
             return std::mem::take(&mut self.bytes);
         }
@@ -181,7 +183,7 @@ impl Iterator for Batch {
 
     /// Takes the next event; a message is copied out of the batch's buffer.
     fn next(&mut self) -> Option<Event> {
-        let i = self.next;
+        let i = self.next as usize;
         let slot = self.slots.get_mut(i)?;
         self.next += 1;
         let (text, start, end) = match slot {
