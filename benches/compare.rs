@@ -790,11 +790,18 @@ fn settle() {
 const IDLE_WAIT: Duration = Duration::from_secs(3);
 
 /// The clients of the idle-connections measurement, as named in its tables.
-const IDLE_CLIENTS: [&str; 3] = [
+const IDLE_CLIENTS: [&str; 5] = [
     "wsync",
     "wsync, `reader_stack_size(64 * 1024)`",
     "tungstenite",
+    TALKED_WSYNC,
+    TALKED_TUNGSTENITE,
 ];
+
+/// The idle clients that first send one 64-byte message and receive one of 100 bytes (the peer's
+/// `/idle-talk`), as a feed's subscriber does before it idles.
+const TALKED_WSYNC: &str = "wsync, after one message each way";
+const TALKED_TUNGSTENITE: &str = "tungstenite, after one message each way";
 
 /// Prefix of the child's breakdown line, which the parent prints in a table of its own.
 const BREAKDOWN: &str = "breakdown ";
@@ -803,7 +810,10 @@ const BREAKDOWN: &str = "breakdown ";
 /// RSS they cost this process, and (prefixed with [`BREAKDOWN`]) where it went.
 fn idle(client: &str, n: usize) {
     let peer = IdlePeer::spawn();
-    let url = format!("ws://127.0.0.1:{}/idle", peer.addr.port());
+    let talk = client == TALKED_WSYNC || client == TALKED_TUNGSTENITE;
+    let path = if talk { "idle-talk" } else { "idle" };
+    let url = format!("ws://127.0.0.1:{}/{path}", peer.addr.port());
+    let hello = [b'h'; 64];
     let threads0 = support::proc_status("Threads");
     let fds0 = fd_count();
     let before = support::mem_breakdown();
@@ -822,25 +832,41 @@ fn idle(client: &str, n: usize) {
             ));
             break;
         }
-        let opened = if client == "tungstenite" {
+        let opened = if client == "tungstenite" || client == TALKED_TUNGSTENITE {
             TcpStream::connect(peer.addr)
                 .map_err(|e| e.to_string())
                 .and_then(|tcp| {
                     tcp.set_nodelay(true).unwrap();
                     tungstenite::client(&url, tcp).map_err(|e| e.to_string())
                 })
-                .map(|(ws, _)| tung_conns.push(ws))
+                .and_then(|(mut ws, _)| {
+                    if talk {
+                        ws.send(Message::Binary(Bytes::copy_from_slice(&hello)))
+                            .map_err(|e| e.to_string())?;
+                        ws.read().map_err(|e| e.to_string())?;
+                    }
+                    Ok(tung_conns.push(ws))
+                })
         } else {
             let builder = WebSocket::builder(&url);
             let builder = match client {
-                "wsync" => builder,
+                "wsync" | TALKED_WSYNC => builder,
                 c if c == IDLE_CLIENTS[1] => builder.reader_stack_size(64 * 1024),
                 other => panic!("unknown idle client {other}"),
             };
             builder
                 .connect()
-                .map(|ws| wsync_conns.push(ws))
                 .map_err(|e| e.to_string())
+                .and_then(|ws| {
+                    if talk {
+                        ws.send(&hello[..]).map_err(|e| e.to_string())?;
+                        match ws.recv() {
+                            Some(Event::Message(_)) => {}
+                            other => return Err(format!("expected the message, got {other:?}")),
+                        }
+                    }
+                    Ok(wsync_conns.push(ws))
+                })
         };
         if let Err(e) = opened {
             failure = Some(format!("connection {i}: {e}"));

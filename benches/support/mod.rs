@@ -664,8 +664,9 @@ impl IdlePeer {
 }
 
 /// The idle peer process (`--idle-peer`): listens on 127.0.0.1:0, prints the port on stdout,
-/// then accepts connections one by one, answers each handshake and keeps the connection open
-/// without reading from it, until its stdin closes; then exits.
+/// then accepts connections one by one, answers each handshake (on `/idle-talk`, then sends one
+/// message) and keeps the connection open without reading from it, until its stdin closes;
+/// then exits.
 pub fn idle_peer_main() -> ! {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     {
@@ -691,7 +692,14 @@ pub fn idle_peer_main() -> ! {
                 let Ok((head, _)) = read_head(&mut tcp) else {
                     continue;
                 };
-                if tcp.write_all(&response(&head)).is_ok() {
+                let mut reply = response(&head);
+                // `/idle-talk`: one 100-byte text message after the handshake, as a feed sends
+                // its snapshot; what the client sends stays unread.
+                if head.starts_with("GET /idle-talk ") {
+                    reply.extend_from_slice(&[0x81, 100]);
+                    reply.extend_from_slice(&[b'x'; 100]);
+                }
+                if tcp.write_all(&reply).is_ok() {
                     held.push(tcp);
                 }
             }
