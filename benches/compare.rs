@@ -854,19 +854,16 @@ fn idle(client: &str, n: usize) {
                 c if c == IDLE_CLIENTS[1] => builder.reader_stack_size(64 * 1024),
                 other => panic!("unknown idle client {other}"),
             };
-            builder
-                .connect()
-                .map_err(|e| e.to_string())
-                .and_then(|ws| {
-                    if talk {
-                        ws.send(&hello[..]).map_err(|e| e.to_string())?;
-                        match ws.recv() {
-                            Some(Event::Message(_)) => {}
-                            other => return Err(format!("expected the message, got {other:?}")),
-                        }
+            builder.connect().map_err(|e| e.to_string()).and_then(|ws| {
+                if talk {
+                    ws.send(&hello[..]).map_err(|e| e.to_string())?;
+                    match ws.recv() {
+                        Some(Event::Message(_)) => {}
+                        other => return Err(format!("expected the message, got {other:?}")),
                     }
-                    Ok(wsync_conns.push(ws))
-                })
+                }
+                Ok(wsync_conns.push(ws))
+            })
         };
         if let Err(e) = opened {
             failure = Some(format!("connection {i}: {e}"));

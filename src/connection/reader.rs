@@ -437,6 +437,9 @@ impl Session<'_> {
     }
 
     /// Acts on one item; returns how reading ends, if it does.
+    // Inlined into `process`, so that the item is not copied out of the decoder's result again
+    // (see `WebSocket::take`).
+    #[inline(always)]
     fn handle(&mut self, item: Item) -> Option<Ending> {
         match item {
             // Messages that arrive once the closing handshake has started are dropped.

@@ -182,6 +182,8 @@ impl Iterator for Batch {
     type Item = Event;
 
     /// Takes the next event; a message is copied out of the batch's buffer.
+    // Inlined into the handle's receive (see `WebSocket::take`).
+    #[inline(always)]
     fn next(&mut self) -> Option<Event> {
         let i = self.next as usize;
         let slot = self.slots.get_mut(i)?;
