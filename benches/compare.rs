@@ -845,7 +845,8 @@ fn idle(client: &str, n: usize) {
                             .map_err(|e| e.to_string())?;
                         ws.read().map_err(|e| e.to_string())?;
                     }
-                    Ok(tung_conns.push(ws))
+                    tung_conns.push(ws);
+                    Ok(())
                 })
         } else {
             let builder = WebSocket::builder(&url);
@@ -862,7 +863,8 @@ fn idle(client: &str, n: usize) {
                         other => return Err(format!("expected the message, got {other:?}")),
                     }
                 }
-                Ok(wsync_conns.push(ws))
+                wsync_conns.push(ws);
+                Ok(())
             })
         };
         if let Err(e) = opened {

@@ -115,9 +115,15 @@ fn decoder_with(data: &[u8], same_error: bool, new: impl Fn(usize, usize) -> Dec
     let mut steps: Vec<u8> = (0..cuts).map(|_| input.byte()).collect();
     let stream = input.0;
 
-    let whole = decode_in_reads(new(max_frame, max_message), stream, &[], max_message);
+    let whole = decode_in_reads(new(max_frame, max_message), stream, &[], max_message, false);
     steps.retain(|&s| s != 0);
-    let mut split = decode_in_reads(new(max_frame, max_message), stream, &steps, max_message);
+    let mut split = decode_in_reads(
+        new(max_frame, max_message),
+        stream,
+        &steps,
+        max_message,
+        true,
+    );
     if !same_error && whole.error.is_some() && split.error.is_some() {
         split.error.clone_from(&whole.error);
     }
@@ -125,8 +131,16 @@ fn decoder_with(data: &[u8], same_error: bool, new: impl Fn(usize, usize) -> Dec
 }
 
 /// Decodes `stream` in reads of the given lengths (odd ones also take payload straight into
-/// the sink while the decoder allows it), then in one read of the rest, checking each item.
-fn decode_in_reads(mut d: Decoder, stream: &[u8], steps: &[u8], max_message: usize) -> Decoded {
+/// the sink while the decoder allows it), then in one read of the rest, checking each item;
+/// with `fast_first`, tries the fast path for whole messages before each decode, as the reader
+/// does.
+fn decode_in_reads(
+    mut d: Decoder,
+    stream: &[u8],
+    steps: &[u8],
+    max_message: usize,
+    fast_first: bool,
+) -> Decoded {
     let mut items = Vec::new();
     let mut sink = Vec::new();
     let mut prefix_len = 0;
@@ -156,6 +170,14 @@ fn decode_in_reads(mut d: Decoder, stream: &[u8], steps: &[u8], max_message: usi
         }
         let mut failed = None;
         while !read.is_empty() {
+            if fast_first {
+                if let Some((text, len, used)) = d.decode_whole_message(read, &mut sink) {
+                    assert!(used > len && used <= read.len());
+                    items.push(take(Item::Message { text, len }, &mut sink, max_message));
+                    read = &read[used..];
+                    continue;
+                }
+            }
             match d.decode(read, &mut sink) {
                 Ok((used, item)) => {
                     assert!(used <= read.len() && (used > 0 || item.is_some()));

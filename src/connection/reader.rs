@@ -424,6 +424,16 @@ impl Session<'_> {
     /// Decodes `data` and acts on each item; returns how reading ends, if it does.
     fn process(&mut self, mut data: &[u8]) -> Option<Ending> {
         while !data.is_empty() {
+            // The common case, whole small messages, without `decode`'s larger answer.
+            if let Some((text, len, used)) =
+                self.decoder.decode_whole_message(data, self.events.sink())
+            {
+                data = &data[used..];
+                match self.handle(Item::Message { text, len }) {
+                    Some(end) => return Some(end),
+                    None => continue,
+                }
+            }
             let (used, item) = match self.decoder.decode(data, self.events.sink()) {
                 Ok(found) => found,
                 Err(e) => return Some(Ending::Failed(e.into())),
