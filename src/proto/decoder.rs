@@ -532,26 +532,25 @@ mod tests {
     fn decode_into(
         d: &mut Decoder,
         sink: &mut Vec<u8>,
-        mut input: &[u8],
+        input: &[u8],
     ) -> Result<Vec<Out>, ProtocolError> {
-        let mut items = Vec::new();
-        while !input.is_empty() {
-            let (n, item) = d.decode(input, sink)?;
-            items.extend(item.map(|item| out(item, sink)));
-            input = &input[n..];
-        }
-        Ok(items)
+        decode_reads(d, sink, input, false)
     }
 
-    /// [`decode_into`] as the reader decodes: each whole message by the fast path when it can.
-    fn decode_into_fast_first(
+    /// [`decode_into`]; with `fast_first`, as the reader decodes: each whole message by the
+    /// fast path when it can.
+    fn decode_reads(
         d: &mut Decoder,
         sink: &mut Vec<u8>,
         mut input: &[u8],
+        fast_first: bool,
     ) -> Result<Vec<Out>, ProtocolError> {
         let mut items = Vec::new();
         while !input.is_empty() {
-            if let Some((text, len, used)) = d.decode_whole_message(input, sink) {
+            if let Some((text, len, used)) = fast_first
+                .then(|| d.decode_whole_message(input, sink))
+                .flatten()
+            {
                 items.push(out(Item::Message { text, len }, sink));
                 input = &input[used..];
                 continue;
@@ -823,20 +822,17 @@ mod tests {
         assert_eq!((used, item.is_none()), (2, true), "the header alone");
         assert_eq!(d.decode_whole_message(&outer[2..], &mut sink), None);
         assert_eq!(
-            decode_into_fast_first(&mut d, &mut sink, &outer[2..]).unwrap(),
+            decode_reads(&mut d, &mut sink, &outer[2..], true).unwrap(),
             vec![Out::Message(Message::Binary(inner))]
         );
     }
 
-    /// One of the two ways of decoding a read above.
-    type DecodeFn = fn(&mut Decoder, &mut Vec<u8>, &[u8]) -> Result<Vec<Out>, ProtocolError>;
-
-    /// The items of `input` cut into reads at `points`, decoded by `decode` (one of the two ways
-    /// above), with the caller moving the message in progress between reads as the reader does.
+    /// The items of `input` cut into reads at `points`, decoded by [`decode_reads`], with the
+    /// caller moving the message in progress between reads as the reader does.
     fn decode_in_reads(
         input: &[u8],
         points: &[usize],
-        decode: DecodeFn,
+        fast_first: bool,
     ) -> Result<Vec<Out>, TestCaseError> {
         let mut d = Decoder::new(1 << 20, 1 << 20);
         let mut got = Vec::new();
@@ -844,7 +840,7 @@ mod tests {
         let mut sink = Vec::new();
         let mut prefix = Vec::new();
         for &p in points.iter().chain([&input.len()]) {
-            got.extend(decode(&mut d, &mut sink, &input[start..p]).unwrap());
+            got.extend(decode_reads(&mut d, &mut sink, &input[start..p], fast_first).unwrap());
             start = p;
             // Between reads the caller may move the message in progress elsewhere, behind
             // other bytes, as the reader does when it hands a batch over.
@@ -885,8 +881,8 @@ mod tests {
             }
             let mut points: Vec<usize> = cuts.iter().map(|i| i.index(input.len() + 1)).collect();
             points.sort_unstable();
-            prop_assert_eq!(&decode_in_reads(&input, &points, decode_into)?, &want);
-            prop_assert_eq!(&decode_in_reads(&input, &points, decode_into_fast_first)?, &want);
+            prop_assert_eq!(&decode_in_reads(&input, &points, false)?, &want);
+            prop_assert_eq!(&decode_in_reads(&input, &points, true)?, &want);
         }
 
         #[test]
