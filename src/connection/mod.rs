@@ -75,6 +75,8 @@ pub(crate) fn start(url: &str, config: Config) -> Result<Started> {
         pings: config.pong_events.then(Pings::default),
         #[cfg(test)]
         read_buffers: Default::default(),
+        #[cfg(test)]
+        threads: Default::default(),
     });
     let setup = open::Setup {
         target,

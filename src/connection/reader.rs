@@ -95,6 +95,8 @@ fn abnormal() -> CloseEvent {
 /// The opener thread: opens the connection, then starts the reader (or reads here, should no
 /// thread start), or reports why it could not open.
 fn open_then_read(connection: Arc<Connection>, setup: Setup, tx: Sender<Batch>) {
+    #[cfg(test)]
+    connection.threads.ran("open");
     let mut events = Outbox::new(tx, setup.pool.clone());
     let opened = open(&connection, &setup).and_then(|read| {
         if connection
@@ -179,6 +181,8 @@ impl Reading {
             events,
             keepalive,
         } = self;
+        #[cfg(test)]
+        connection.threads.ran("read");
         let mut session = Session {
             connection: &connection,
             read,
@@ -657,6 +661,27 @@ mod tests {
                 "the reader never found the connection idle"
             );
             std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    #[test]
+    fn one_thread_opens_and_another_reads() {
+        for tls in transports() {
+            let (url, t) = server(tls, |ws| while ws.ws_read().is_some() {});
+            let ws = connect(&url);
+            let threads = &ws.connection().threads;
+            // The reader starts after `Open` is reported.
+            let deadline = Instant::now() + WAIT;
+            while threads.list().len() < 2 && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            assert_eq!(
+                threads.list(),
+                ["open on wsync-open", "read on wsync-reader"],
+                "tls {tls}"
+            );
+            drop(ws);
+            t.join().unwrap();
         }
     }
 

@@ -26,6 +26,9 @@ pub(crate) struct Connection {
     /// How often the reader took and let go its read buffer.
     #[cfg(test)]
     pub(crate) read_buffers: tests::ReadBuffers,
+    /// Which threads opened the connection and read it.
+    #[cfg(test)]
+    pub(crate) threads: tests::Threads,
 }
 
 impl Connection {
@@ -80,6 +83,24 @@ impl Connection {
 #[cfg(test)]
 pub(crate) mod tests {
     use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Mutex;
+
+    /// What each of the connection's threads did, in order: "open on wsync-open", ...
+    #[derive(Debug, Default)]
+    pub(crate) struct Threads(Mutex<Vec<String>>);
+
+    impl Threads {
+        /// The current thread does `what`.
+        pub(crate) fn ran(&self, what: &str) {
+            let thread = std::thread::current();
+            let name = thread.name().unwrap_or("?");
+            crate::sync::lock(&self.0).push(format!("{what} on {name}"));
+        }
+
+        pub(crate) fn list(&self) -> Vec<String> {
+            crate::sync::lock(&self.0).clone()
+        }
+    }
 
     /// How often the reader took its read buffer and let it go, for tests.
     #[derive(Debug, Default)]
