@@ -60,6 +60,9 @@ use base64::Engine as _;
 use sha1::{Digest, Sha1};
 use wsync::{Compression, Event, Message, WebSocket};
 
+#[path = "support/mod.rs"]
+mod support;
+
 /// How many distinct messages the senders cycle through: far more than a 32 KiB window holds
 /// (~60), so that cycling changes nothing to compression.
 const DISTINCT: usize = 4096;
@@ -1091,15 +1094,7 @@ fn codec(what: &str, msgs: &[Vec<u8>], n: usize, rounds: usize) {
 }
 
 fn machine() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
+    let cpu = support::cpu_model();
     let cores = thread::available_parallelism().map_or(0, |n| n.get());
     let node = Command::new("node")
         .arg("--version")

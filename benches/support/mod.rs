@@ -857,3 +857,16 @@ pub fn mem_breakdown() -> MemBreakdown {
         .map_or((0, 0), |(shape, _)| shape);
     b
 }
+
+/// The processor's model name, from `/proc/cpuinfo`, for the benchmarks' headings.
+pub fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into())
+}
