@@ -176,7 +176,9 @@ impl Writer {
     /// [`IDLE`] after the last large frame, the compressor [`COMPRESSOR_IDLE`] after the last
     /// compressed message; `None` when it holds neither.
     fn next_release(&self) -> Option<Instant> {
-        let after = |last: Option<Instant>, idle| last.map_or_else(Instant::now, |at| at + idle);
+        // Held since an unknown time: one idle period from now, so that a check never re-arms
+        // itself at once.
+        let after = |last: Option<Instant>, idle| last.unwrap_or_else(Instant::now) + idle;
         let room = (self.buf.capacity() > CHUNK).then(|| after(self.last_large, IDLE));
         let compressor = self
             .deflate
@@ -201,7 +203,7 @@ impl Writer {
     /// compresses without the earlier ones.
     pub(crate) fn release_if_idle(&mut self, now: Instant) -> Option<Instant> {
         let idle_since = |last: Option<Instant>, idle| last.is_none_or(|at| now >= at + idle);
-        if idle_since(self.last_large, IDLE) && self.filled == 0 && self.buf.len() > CHUNK {
+        if idle_since(self.last_large, IDLE) && self.filled == 0 && self.buf.capacity() > CHUNK {
             self.buf.truncate(CHUNK);
             self.buf.shrink_to(CHUNK);
         }
@@ -294,6 +296,14 @@ impl Writer {
         let start = self.filled;
         self.filled += n;
         if self.buf.len() < self.filled {
+            // Doubling, but never past CHUNK for frames that fit in it: room past CHUNK is what
+            // the idle check lets go, and small frames must not leave any behind.
+            let doubled = (self.buf.capacity() * 2).max(self.filled);
+            let room = match self.filled <= CHUNK {
+                true => doubled.min(CHUNK),
+                false => doubled,
+            };
+            self.buf.reserve_exact(room - self.buf.len());
             self.buf.resize(self.filled, 0);
         }
         &mut self.buf[start..self.filled]
@@ -491,6 +501,50 @@ pub(crate) mod tests {
             inflater.finish(&mut out, 1 << 20).unwrap();
             assert_eq!(out, tick);
         }
+    }
+
+    #[test]
+    fn a_batch_of_small_frames_leaves_nothing_for_the_idle_check() {
+        // 22-byte frames grow the buffer by doubling from 22 bytes: 22 × 2^12 is past CHUNK.
+        // Room beyond CHUNK made the idle check due at once, and the check, which only shrank
+        // room beyond CHUNK's length, never let it go: the timer thread re-armed it forever.
+        let (mut w, mut s) = pair();
+        let n = 2 * CHUNK / 22;
+        let reader = std::thread::spawn(move || {
+            (0..n)
+                .map(|_| read_frame(&mut s).3.len())
+                .filter(|&len| len == 16)
+                .count()
+        });
+        for _ in 0..n {
+            assert!(w.queue(false, &[7; 16], usize::MAX).unwrap());
+        }
+        w.flush().unwrap();
+        assert!(w.buf.capacity() <= CHUNK, "{}", w.buf.capacity());
+        assert_eq!(w.release_check_due(), None, "nothing to let go");
+        assert_eq!(reader.join().unwrap(), n);
+    }
+
+    #[test]
+    fn room_past_chunk_is_let_go_at_the_first_check() {
+        // However the buffer came by room past CHUNK, the check that finds it idle lets it go
+        // and asks for no further check.
+        let (mut w, _s) = pair();
+        w.buf = Vec::with_capacity(2 * CHUNK);
+        w.buf.resize(CHUNK / 2, 0);
+        let before = Instant::now();
+        let due = w.release_check_due().expect("the room is due to go");
+        assert!(due >= before + IDLE, "one idle period from now");
+        // Bytes waiting keep the room; the check then looks again an idle period later, never
+        // at once.
+        w.filled = 1;
+        let now = Instant::now();
+        let later = w.release_if_idle(now).expect("looks again");
+        assert!(later >= now + IDLE, "re-armed at once");
+        w.filled = 0;
+        assert_eq!(w.release_if_idle(later), None);
+        assert!(w.buf.capacity() <= CHUNK, "{}", w.buf.capacity());
+        assert_eq!(w.release_check_due(), None);
     }
 
     #[test]
