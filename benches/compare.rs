@@ -8,6 +8,7 @@
 //! cargo bench --bench compare -- --quick      # smaller N, for a fast look
 //! cargo bench --bench compare -- =recv1m --only=wsync   # one scenario, one client: profiling
 //! cargo bench --bench compare -- --peer=tungstenite     # one peer only (raw, tungstenite)
+//! cargo bench --bench compare -- =recv16 --rounds       # every round on stderr, not only medians
 //! ```
 //!
 //! Scenarios: `send16`, `send1m`, `recv16`, `recv1m`, `echo32`, their wss variants `wss-send1m`,
@@ -25,6 +26,7 @@ mod support;
 use std::cell::Cell;
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use support::{process_cpu_ns, thread_cpu_ns, ConnInfo, IdlePeer, Peer};
@@ -201,6 +203,10 @@ struct Round {
 
 type Runner<'a> = Box<dyn FnMut() -> Round + 'a>;
 
+/// `--rounds`: print every round, not only the medians, to see modes that a median hides (the
+/// kernel places each connection's threads anew, so rounds of one run can differ by 1.5×).
+static EACH_ROUND: AtomicBool = AtomicBool::new(false);
+
 /// Runs the contenders alternately: one warm-up round, then `rounds` measured ones, rotating
 /// who goes first. Returns each contender's rounds.
 fn interleave(rounds: usize, contenders: &mut [(&str, Runner<'_>)]) -> Vec<Vec<Round>> {
@@ -210,6 +216,15 @@ fn interleave(rounds: usize, contenders: &mut [(&str, Runner<'_>)]) -> Vec<Vec<R
         for j in 0..k {
             let i = (j + r) % k;
             let round = (contenders[i].1)();
+            if EACH_ROUND.load(Ordering::Relaxed) {
+                eprintln!(
+                    "  round {r}{}: {:<11} {:8.4} s, client CPU {:6.0} ns/msg",
+                    if r == 0 { " (warm-up)" } else { "" },
+                    contenders[i].0,
+                    round.secs,
+                    round.cpu_ns
+                );
+            }
             if r > 0 {
                 out[i].push(round);
             }
@@ -1034,6 +1049,7 @@ fn main() {
     for a in std::env::args().skip(1) {
         match a.as_str() {
             "--quick" => quick = true,
+            "--rounds" => EACH_ROUND.store(true, Ordering::Relaxed),
             s if s.starts_with("--only=") => only = Some(s["--only=".len()..].to_owned()),
             s if s.starts_with("--peer=") => peer_filter = Some(s["--peer=".len()..].to_owned()),
             s if s.starts_with("--idle-child=") => {
