@@ -526,6 +526,21 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn messages_that_fit_in_chunk_leave_nothing_for_the_idle_check() {
+        // One message of 40 KiB, then one of 50 KiB: doubling the first's room would give
+        // 80 KiB, past CHUNK, for a frame that fits in it.
+        let (mut w, mut s) = pair();
+        let sizes = [40 << 10, 50 << 10];
+        let reader = std::thread::spawn(move || sizes.map(|_| read_frame(&mut s).3.len()));
+        for size in sizes {
+            assert!(w.message(false, &vec![7; size], usize::MAX).unwrap());
+        }
+        assert!(w.buf.capacity() <= CHUNK, "{}", w.buf.capacity());
+        assert_eq!(w.release_check_due(), None, "nothing to let go");
+        assert_eq!(reader.join().unwrap(), sizes);
+    }
+
+    #[test]
     fn room_past_chunk_is_let_go_at_the_first_check() {
         // However the buffer came by room past CHUNK, the check that finds it idle lets it go
         // and asks for no further check.
