@@ -203,7 +203,7 @@ impl Writer {
     /// compresses without the earlier ones.
     pub(crate) fn release_if_idle(&mut self, now: Instant) -> Option<Instant> {
         let idle_since = |last: Option<Instant>, idle| last.is_none_or(|at| now >= at + idle);
-        if idle_since(self.last_large, IDLE) && self.filled == 0 && self.buf.capacity() > CHUNK {
+        if idle_since(self.last_large, IDLE) && self.filled == 0 {
             self.buf.truncate(CHUNK);
             self.buf.shrink_to(CHUNK);
         }
@@ -296,15 +296,10 @@ impl Writer {
         let start = self.filled;
         self.filled += n;
         if self.buf.len() < self.filled {
-            // Doubling, but never past CHUNK for frames that fit in it: room past CHUNK is what
-            // the idle check lets go, and small frames must not leave any behind.
-            let doubled = (self.buf.capacity() * 2).max(self.filled);
-            let room = match self.filled <= CHUNK {
-                true => doubled.min(CHUNK),
-                false => doubled,
-            };
-            self.buf.reserve_exact(room - self.buf.len());
             self.buf.resize(self.filled, 0);
+            // Growing doubles the room, which may overshoot CHUNK for frames that fit in it.
+            // Room past CHUNK is what the idle check lets go: frames that fit must leave none.
+            self.buf.shrink_to(CHUNK);
         }
         &mut self.buf[start..self.filled]
     }
