@@ -281,6 +281,30 @@ mod tests {
         v
     }
 
+    /// Whatever room `out` starts with, and wherever the payload splits, the message comes out
+    /// whole: zlib may have used all its input and still hold output when `out` fills up, and
+    /// that output must come out before the message ends.
+    #[test]
+    fn output_filling_the_room_exactly_is_not_cut_short() {
+        let mut message = text(3000, 11);
+        message.extend(std::iter::repeat_n(b'a', 20_000));
+        message.extend(text(500, 12));
+        message.extend(std::iter::repeat_n(b'z', 5_000));
+        let payload = compress_messages(&[&message], 15, false).remove(0);
+        for spare in 0..=2 * MIN_STEP {
+            for split in [payload.len(), payload.len() - 1, payload.len() / 2] {
+                let mut inf = Inflater::new(15, false);
+                let mut out = Vec::with_capacity(spare);
+                inf.inflate(&payload[..split], &mut out, usize::MAX)
+                    .unwrap();
+                inf.inflate(&payload[split..], &mut out, usize::MAX)
+                    .unwrap();
+                inf.finish(&mut out, usize::MAX).unwrap();
+                assert!(out == message, "room {spare}, split at {split}");
+            }
+        }
+    }
+
     /// RFC 7692 §7.2.3.1: "Hello" in one compressed block.
     #[test]
     fn rfc_example_one_block() {
