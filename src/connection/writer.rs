@@ -263,6 +263,12 @@ impl Writer {
         self.closing.received();
     }
 
+    /// The bytes of room the buffer holds.
+    #[cfg(test)]
+    pub(crate) fn room(&self) -> usize {
+        self.buf.capacity()
+    }
+
     /// Whether our close frame was written in full, now or earlier; not if the writer broke or
     /// was shut before it went out.
     #[cfg(test)]

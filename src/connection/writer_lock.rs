@@ -49,6 +49,9 @@ pub(crate) struct WriterLock {
     pong_waiting: AtomicBool,
     /// A thread is on its way to write waiting pongs (see [`WriterLock::pong`]).
     pong_thread: AtomicBool,
+    /// Told each time a pong thread ends.
+    #[cfg(all(test, not(loom)))]
+    pong_thread_ended: tests::Ended,
 }
 
 /// The writer, held. Releasing it writes a pong that came meanwhile.
@@ -179,6 +182,8 @@ impl WriterLock {
             if !self.pong_waiting.load(Ordering::SeqCst)
                 || self.pong_thread.swap(true, Ordering::SeqCst)
             {
+                #[cfg(all(test, not(loom)))]
+                let _ = self.pong_thread_ended.0.send(());
                 return;
             }
         }
@@ -302,6 +307,35 @@ mod tests {
         assert!(!lock.pong_waiting.load(Ordering::SeqCst));
     }
 
+    /// A channel told each time a pong thread ends.
+    #[cfg(not(loom))]
+    #[derive(Debug)]
+    pub(super) struct Ended(
+        pub(super) crossbeam_channel::Sender<()>,
+        crossbeam_channel::Receiver<()>,
+    );
+
+    #[cfg(not(loom))]
+    impl Default for Ended {
+        fn default() -> Ended {
+            let (tx, rx) = crossbeam_channel::unbounded();
+            Ended(tx, rx)
+        }
+    }
+
+    #[cfg(not(loom))]
+    #[test]
+    fn the_pong_thread_ends_once_no_pong_waits() {
+        let (lock, mut peer) = pair();
+        lock.pong(b"now");
+        assert_eq!(next(&mut peer), (opcode::PONG, b"now".to_vec()));
+        lock.pong_thread_ended
+            .1
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the pong thread ended");
+        assert!(!lock.pong_thread.load(Ordering::SeqCst));
+    }
+
     #[test]
     fn a_held_writer_sends_the_waiting_pongs_in_order_when_released() {
         let (lock, mut peer) = pair();
@@ -342,10 +376,11 @@ mod tests {
         let big = vec![7u8; 1 << 20];
         let mut writer = lock.lock();
         writer.message(false, &big, usize::MAX).unwrap();
+        // The check falls due IDLE after the frame, so no later than this.
+        let due = Instant::now() + IDLE;
+        assert!(writer.room() > 64 * 1024, "grown for the large frame");
         lock.watch_idle(&mut writer);
-        let due = writer
-            .release_if_idle(Instant::now())
-            .expect("armed, not idle yet");
+        assert_eq!(writer.release_check_due(), None, "watch_idle armed it");
         drop(writer);
         assert_eq!(reader.join().unwrap(), big.len());
         // The timer thread runs actions in deadline order: one due just after the check shows
@@ -356,11 +391,8 @@ mod tests {
         });
         checked.recv_timeout(IDLE * 10).expect("the timer ran");
         let mut writer = lock.lock();
-        assert_eq!(
-            writer.release_check_due(),
-            None,
-            "the room went, nothing is armed"
-        );
+        assert_eq!(writer.room(), 64 * 1024, "the room went");
+        assert_eq!(writer.release_check_due(), None, "nothing is armed");
     }
 
     #[test]
