@@ -42,15 +42,22 @@ fn assert_receiver_disconnects(
 fn close_while_open_does_not_reconnect() {
     let peer = RawPeer::bind();
     let url = peer.url.clone();
+    // The server answers once the test has seen CLOSING: an answer read before that would
+    // make the state CLOSED already.
+    let (seen, closing_seen) = mpsc::channel::<()>();
     let server = spawn_bounded("peer", move || {
         let mut conn = peer.accept();
         conn.handshake();
+        closing_seen
+            .recv_timeout(WAIT)
+            .expect("the test saw CLOSING");
         assert_eq!(answer_close(&mut conn), Some((4000, "done".into())));
     });
     let ws = fast(&url).build().unwrap();
     expect_open(&ws);
     ws.close_with(4000, "done").unwrap();
     assert_eq!(ws.ready_state(), ReadyState::Closing);
+    seen.send(()).unwrap();
     let close = expect_close(&ws);
     // The code is the server's: its answer had none.
     assert_eq!((close.code, close.was_clean), (1005, true));
