@@ -669,14 +669,9 @@ mod tests {
         for tls in transports() {
             let (url, t) = server(tls, |ws| while ws.ws_read().is_some() {});
             let ws = connect(&url);
-            let threads = &ws.connection().threads;
             // The reader starts after `Open` is reported.
-            let deadline = Instant::now() + WAIT;
-            while threads.list().len() < 2 && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(1));
-            }
             assert_eq!(
-                threads.list(),
+                ws.connection().threads.wait_for(2, WAIT),
                 ["open on wsync-open", "read on wsync-reader"],
                 "tls {tls}"
             );

@@ -83,11 +83,12 @@ impl Connection {
 #[cfg(test)]
 pub(crate) mod tests {
     use std::sync::atomic::{AtomicU64, Ordering};
-    use std::sync::Mutex;
+    use std::sync::{Condvar, Mutex};
+    use std::time::Duration;
 
     /// What each of the connection's threads did, in order: "open on wsync-open", ...
     #[derive(Debug, Default)]
-    pub(crate) struct Threads(Mutex<Vec<String>>);
+    pub(crate) struct Threads(Mutex<Vec<String>>, Condvar);
 
     impl Threads {
         /// The current thread does `what`.
@@ -95,10 +96,17 @@ pub(crate) mod tests {
             let thread = std::thread::current();
             let name = thread.name().unwrap_or("?");
             crate::sync::lock(&self.0).push(format!("{what} on {name}"));
+            self.1.notify_all();
         }
 
-        pub(crate) fn list(&self) -> Vec<String> {
-            crate::sync::lock(&self.0).clone()
+        /// What was done, once `n` things were or `timeout` passed.
+        pub(crate) fn wait_for(&self, n: usize, timeout: Duration) -> Vec<String> {
+            let list = crate::sync::lock(&self.0);
+            let (list, _) = self
+                .1
+                .wait_timeout_while(list, timeout, |list| list.len() < n)
+                .unwrap_or_else(|e| e.into_inner());
+            list.clone()
         }
     }
 
