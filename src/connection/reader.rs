@@ -654,14 +654,11 @@ mod tests {
 
     /// Waits (bounded) until the reader has let its buffers go `n` times in all.
     fn wait_for_releases(ws: &WebSocket, n: u64) {
-        let deadline = Instant::now() + WAIT + IDLE;
-        while ws.connection().read_buffers.releases() < n {
-            assert!(
-                Instant::now() < deadline,
-                "the reader never found the connection idle"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        let releases = ws
+            .connection()
+            .read_buffers
+            .wait_for_releases(n, WAIT + IDLE);
+        assert!(releases >= n, "the reader never found the connection idle");
     }
 
     #[test]

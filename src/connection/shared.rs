@@ -82,7 +82,6 @@ impl Connection {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::{Condvar, Mutex};
     use std::time::Duration;
 
@@ -110,28 +109,37 @@ pub(crate) mod tests {
         }
     }
 
-    /// How often the reader took its read buffer and let it go, for tests.
+    /// How often the reader took its read buffer and let it go, for tests: (takes, releases).
     #[derive(Debug, Default)]
-    pub(crate) struct ReadBuffers {
-        takes: AtomicU64,
-        releases: AtomicU64,
-    }
+    pub(crate) struct ReadBuffers(Mutex<(u64, u64)>, Condvar);
 
     impl ReadBuffers {
         pub(crate) fn taken(&self) {
-            self.takes.fetch_add(1, Ordering::SeqCst);
+            crate::sync::lock(&self.0).0 += 1;
+            self.1.notify_all();
         }
 
         pub(crate) fn released(&self) {
-            self.releases.fetch_add(1, Ordering::SeqCst);
+            crate::sync::lock(&self.0).1 += 1;
+            self.1.notify_all();
         }
 
         pub(crate) fn takes(&self) -> u64 {
-            self.takes.load(Ordering::SeqCst)
+            crate::sync::lock(&self.0).0
         }
 
         pub(crate) fn releases(&self) -> u64 {
-            self.releases.load(Ordering::SeqCst)
+            crate::sync::lock(&self.0).1
+        }
+
+        /// The number of releases, once it is `n` or `timeout` passed.
+        pub(crate) fn wait_for_releases(&self, n: u64, timeout: Duration) -> u64 {
+            let counts = crate::sync::lock(&self.0);
+            let (counts, _) = self
+                .1
+                .wait_timeout_while(counts, timeout, |c| c.1 < n)
+                .unwrap_or_else(|e| e.into_inner());
+            counts.1
         }
     }
 }
