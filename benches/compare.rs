@@ -9,6 +9,7 @@
 //! cargo bench --bench compare -- =recv1m --only=wsync   # one scenario, one client: profiling
 //! cargo bench --bench compare -- --peer=tungstenite     # one peer only (raw, tungstenite)
 //! cargo bench --bench compare -- =recv16 --rounds       # every round on stderr, not only medians
+//! cargo bench --bench compare -- --pin     # peer on CPU 0, client on CPU 1 (needs 2 CPUs)
 //! ```
 //!
 //! Scenarios: `send16`, `send1m`, `recv16`, `recv1m`, `echo32`, their wss variants `wss-send1m`,
@@ -1050,6 +1051,7 @@ fn main() {
         match a.as_str() {
             "--quick" => quick = true,
             "--rounds" => EACH_ROUND.store(true, Ordering::Relaxed),
+            "--pin" => support::PIN.store(true, Ordering::Relaxed),
             s if s.starts_with("--only=") => only = Some(s["--only=".len()..].to_owned()),
             s if s.starts_with("--peer=") => peer_filter = Some(s["--peer=".len()..].to_owned()),
             s if s.starts_with("--idle-child=") => {
@@ -1077,6 +1079,9 @@ fn main() {
             })
     };
 
+    if support::PIN.load(Ordering::Relaxed) {
+        support::pin_to(1);
+    }
     let identity = native_tls::Identity::from_pkcs12(P12, "wsync").expect("localhost.p12");
     let acceptor = native_tls::TlsAcceptor::new(identity).expect("acceptor");
     let env = Env {

@@ -30,6 +30,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -92,12 +93,15 @@ impl Peer {
                     let (conn_tx, done_tx, tls) = (conn_tx.clone(), done_tx.clone(), tls.clone());
                     thread::Builder::new()
                         .name("peer-conn".into())
-                        .spawn(move || match tls {
-                            None => serve(tcp, conn_tx, done_tx),
-                            Some(acceptor) => match acceptor.accept(tcp) {
-                                Ok(s) => serve(s, conn_tx, done_tx),
-                                Err(e) => eprintln!("peer: TLS accept failed: {e}"),
-                            },
+                        .spawn(move || {
+                            pin_peer();
+                            match tls {
+                                None => serve(tcp, conn_tx, done_tx),
+                                Some(acceptor) => match acceptor.accept(tcp) {
+                                    Ok(s) => serve(s, conn_tx, done_tx),
+                                    Err(e) => eprintln!("peer: TLS accept failed: {e}"),
+                                },
+                            }
                         })
                         .expect("spawn peer thread");
                 }
@@ -123,12 +127,15 @@ impl Peer {
                     let (conn_tx, done_tx, tls) = (conn_tx.clone(), done_tx.clone(), tls.clone());
                     thread::Builder::new()
                         .name("tung-peer-conn".into())
-                        .spawn(move || match tls {
-                            None => tung_serve(tcp, conn_tx, done_tx),
-                            Some(acceptor) => match acceptor.accept(tcp) {
-                                Ok(s) => tung_serve(s, conn_tx, done_tx),
-                                Err(e) => eprintln!("tungstenite peer: TLS accept failed: {e}"),
-                            },
+                        .spawn(move || {
+                            pin_peer();
+                            match tls {
+                                None => tung_serve(tcp, conn_tx, done_tx),
+                                Some(acceptor) => match acceptor.accept(tcp) {
+                                    Ok(s) => tung_serve(s, conn_tx, done_tx),
+                                    Err(e) => eprintln!("tungstenite peer: TLS accept failed: {e}"),
+                                },
+                            }
                         })
                         .expect("spawn peer thread");
                 }
@@ -197,6 +204,35 @@ fn tung_serve<S: Read + Write>(s: S, conns: Sender<ConnInfo>, done: Sender<Insta
             }
         }
         other => eprintln!("tungstenite peer: unknown path {other}"),
+    }
+}
+
+/// `--pin`: each peer connection thread runs on CPU 0 only, and the client (the benchmark's
+/// main thread, and every thread it starts: wsync's reader and timer) on CPU 1 only, as when the
+/// server is on another machine. Off by default: the kernel places every thread.
+pub static PIN: AtomicBool = AtomicBool::new(false);
+
+/// Restricts the calling thread (and the threads it starts later) to one CPU.
+pub fn pin_to(cpu: usize) {
+    // SAFETY: a zeroed cpu_set_t is a valid empty set; CPU_SET writes inside it, and
+    // sched_setaffinity reads size_of::<cpu_set_t>() bytes from it.
+    let rc = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set)
+    };
+    assert_eq!(
+        rc,
+        0,
+        "sched_setaffinity to CPU {cpu}: {}",
+        io::Error::last_os_error()
+    );
+}
+
+/// Pins a peer connection thread to CPU 0 if `--pin` was given.
+fn pin_peer() {
+    if PIN.load(Ordering::Relaxed) {
+        pin_to(0);
     }
 }
 
