@@ -76,64 +76,49 @@ pub struct Peer {
     pub done: Receiver<Instant>,
 }
 
+/// How a peer serves one connection, over either stream.
+type Serve<S> = fn(S, Sender<ConnInfo>, Sender<Instant>);
+
 impl Peer {
     /// Binds 127.0.0.1:0 and serves each connection on its own thread, over TLS if given an
     /// acceptor.
     pub fn spawn(tls: Option<native_tls::TlsAcceptor>) -> Peer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let addr = listener.local_addr().unwrap();
-        let (conn_tx, conns) = channel();
-        let (done_tx, done) = channel();
-        thread::Builder::new()
-            .name("peer-accept".into())
-            .spawn(move || {
-                for tcp in listener.incoming() {
-                    let Ok(tcp) = tcp else { continue };
-                    let _ = tcp.set_nodelay(true);
-                    let (conn_tx, done_tx, tls) = (conn_tx.clone(), done_tx.clone(), tls.clone());
-                    thread::Builder::new()
-                        .name("peer-conn".into())
-                        .spawn(move || {
-                            pin_peer();
-                            match tls {
-                                None => serve(tcp, conn_tx, done_tx),
-                                Some(acceptor) => match acceptor.accept(tcp) {
-                                    Ok(s) => serve(s, conn_tx, done_tx),
-                                    Err(e) => eprintln!("peer: TLS accept failed: {e}"),
-                                },
-                            }
-                        })
-                        .expect("spawn peer thread");
-                }
-            })
-            .expect("spawn peer");
-        Peer { addr, conns, done }
+        Peer::listen("peer", tls, serve, serve)
     }
-}
 
-impl Peer {
     /// Like [`Peer::spawn`], with tungstenite's server in place of the raw one.
     pub fn spawn_tungstenite(tls: Option<native_tls::TlsAcceptor>) -> Peer {
+        Peer::listen("tung-peer", tls, tung_serve, tung_serve)
+    }
+
+    /// The accepting thread, named `{name}-accept`, and a thread `{name}-conn` per connection,
+    /// which runs `plain` or, after the TLS handshake, `secure`.
+    fn listen(
+        name: &'static str,
+        tls: Option<native_tls::TlsAcceptor>,
+        plain: Serve<TcpStream>,
+        secure: Serve<native_tls::TlsStream<TcpStream>>,
+    ) -> Peer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().unwrap();
         let (conn_tx, conns) = channel();
         let (done_tx, done) = channel();
         thread::Builder::new()
-            .name("tung-peer-accept".into())
+            .name(format!("{name}-accept"))
             .spawn(move || {
                 for tcp in listener.incoming() {
                     let Ok(tcp) = tcp else { continue };
                     let _ = tcp.set_nodelay(true);
                     let (conn_tx, done_tx, tls) = (conn_tx.clone(), done_tx.clone(), tls.clone());
                     thread::Builder::new()
-                        .name("tung-peer-conn".into())
+                        .name(format!("{name}-conn"))
                         .spawn(move || {
                             pin_peer();
                             match tls {
-                                None => tung_serve(tcp, conn_tx, done_tx),
+                                None => plain(tcp, conn_tx, done_tx),
                                 Some(acceptor) => match acceptor.accept(tcp) {
-                                    Ok(s) => tung_serve(s, conn_tx, done_tx),
-                                    Err(e) => eprintln!("tungstenite peer: TLS accept failed: {e}"),
+                                    Ok(s) => secure(s, conn_tx, done_tx),
+                                    Err(e) => eprintln!("{name}: TLS accept failed: {e}"),
                                 },
                             }
                         })
