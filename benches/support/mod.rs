@@ -194,7 +194,9 @@ fn tung_serve<S: Read + Write>(s: S, conns: Sender<ConnInfo>, done: Sender<Insta
 
 /// `--pin`: each peer connection thread runs on CPU 0 only, and the client (the benchmark's
 /// main thread, and every thread it starts: wsync's reader and timer) on CPU 1 only, as when the
-/// server is on another machine. Off by default: the kernel places every thread.
+/// server is on another machine. The idle-connections peer, a child process started from the
+/// main thread, shares CPU 1 (its figures are memory, not time). Off by default: the kernel
+/// places every thread.
 pub static PIN: AtomicBool = AtomicBool::new(false);
 
 /// Restricts the calling thread (and the threads it starts later) to one CPU.

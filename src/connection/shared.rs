@@ -85,61 +85,71 @@ pub(crate) mod tests {
     use std::sync::{Condvar, Mutex};
     use std::time::Duration;
 
-    /// What each of the connection's threads did, in order: "open on wsync-open", ...
+    /// A record the connection's threads change and a test waits on.
     #[derive(Debug, Default)]
-    pub(crate) struct Threads(Mutex<Vec<String>>, Condvar);
+    pub(crate) struct Watched<T>(Mutex<T>, Condvar);
+
+    impl<T: Clone> Watched<T> {
+        fn change(&self, f: impl FnOnce(&mut T)) {
+            f(&mut crate::sync::lock(&self.0));
+            self.1.notify_all();
+        }
+
+        fn now(&self) -> T {
+            crate::sync::lock(&self.0).clone()
+        }
+
+        /// The record, once `done` holds for it or `timeout` passed.
+        fn wait_until(&self, timeout: Duration, done: impl Fn(&T) -> bool) -> T {
+            let record = crate::sync::lock(&self.0);
+            let (record, _) = self
+                .1
+                .wait_timeout_while(record, timeout, |r| !done(r))
+                .unwrap_or_else(|e| e.into_inner());
+            record.clone()
+        }
+    }
+
+    /// What each of the connection's threads did, in order: "open on wsync-open", ...
+    pub(crate) type Threads = Watched<Vec<String>>;
 
     impl Threads {
         /// The current thread does `what`.
         pub(crate) fn ran(&self, what: &str) {
             let thread = std::thread::current();
             let name = thread.name().unwrap_or("?");
-            crate::sync::lock(&self.0).push(format!("{what} on {name}"));
-            self.1.notify_all();
+            self.change(|list| list.push(format!("{what} on {name}")));
         }
 
         /// What was done, once `n` things were or `timeout` passed.
         pub(crate) fn wait_for(&self, n: usize, timeout: Duration) -> Vec<String> {
-            let list = crate::sync::lock(&self.0);
-            let (list, _) = self
-                .1
-                .wait_timeout_while(list, timeout, |list| list.len() < n)
-                .unwrap_or_else(|e| e.into_inner());
-            list.clone()
+            self.wait_until(timeout, |list| list.len() >= n)
         }
     }
 
     /// How often the reader took its read buffer and let it go, for tests: (takes, releases).
-    #[derive(Debug, Default)]
-    pub(crate) struct ReadBuffers(Mutex<(u64, u64)>, Condvar);
+    pub(crate) type ReadBuffers = Watched<(u64, u64)>;
 
     impl ReadBuffers {
         pub(crate) fn taken(&self) {
-            crate::sync::lock(&self.0).0 += 1;
-            self.1.notify_all();
+            self.change(|counts| counts.0 += 1);
         }
 
         pub(crate) fn released(&self) {
-            crate::sync::lock(&self.0).1 += 1;
-            self.1.notify_all();
+            self.change(|counts| counts.1 += 1);
         }
 
         pub(crate) fn takes(&self) -> u64 {
-            crate::sync::lock(&self.0).0
+            self.now().0
         }
 
         pub(crate) fn releases(&self) -> u64 {
-            crate::sync::lock(&self.0).1
+            self.now().1
         }
 
         /// The number of releases, once it is `n` or `timeout` passed.
         pub(crate) fn wait_for_releases(&self, n: u64, timeout: Duration) -> u64 {
-            let counts = crate::sync::lock(&self.0);
-            let (counts, _) = self
-                .1
-                .wait_timeout_while(counts, timeout, |c| c.1 < n)
-                .unwrap_or_else(|e| e.into_inner());
-            counts.1
+            self.wait_until(timeout, |counts| counts.1 >= n).1
         }
     }
 }
